@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module graph (each arrow is "depends on"):
+//   pier (CLI) -> PierProtocol, PierRecords, PierStorage
+//   PierStorage -> PierRecords          (storage knows nothing of the network)
+//   PierRecords -> CCRC32C, compression system libraries
+//   PierProtocol -> NIOCore             (codecs know nothing of storage)
+//   pier-codegen generates Sources/PierProtocol/Generated from schema/kafka/messages.
+let package = Package(
+    name: "pier",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "pier", targets: ["pier"]),
+        .library(name: "PierProtocol", targets: ["PierProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    ],
+    targets: [
+        .target(
+            name: "PierProtocol",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .executableTarget(
+            name: "pier",
+            dependencies: [
+                "PierProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PierProtocolTests",
+            dependencies: [
+                "PierProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+    ]
+)

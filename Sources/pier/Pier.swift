@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Pier: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pier",
+        abstract: "A Kafka-wire-compatible broker whose partitions are SQLite databases.",
+        discussion: """
+            Start a broker with `pier serve`; clients that speak the Kafka protocol \
+            (kcat, librdkafka, kafka-python, aiokafka, the Java client) connect to it unchanged.
+            """,
+        subcommands: [Serve.self]
+    )
+}
