@@ -18,11 +18,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
             name: "PierProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "PierCoordination",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
         .executableTarget(
             name: "pier",
@@ -38,6 +43,10 @@ let package = Package(
                 "PierProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+            .testTarget(
+            name: "PierCoordinationTests",
+            dependencies: ["PierCoordination"]
         ),
     ]
 )

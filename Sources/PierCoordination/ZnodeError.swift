@@ -1,0 +1,16 @@
+/// ZooKeeper's error conditions, named as its clients know them.
+public enum ZnodeError: Error, Equatable, Sendable {
+    case invalidPath(String)
+    case noNode(String)
+    case nodeExists(String)
+    /// The expected version did not match the node's.
+    case badVersion(path: String, expected: Int32, actual: Int32)
+    case notEmpty(String)
+    case noChildrenForEphemerals(String)
+    /// An ephemeral create named no session, or a session that has expired or closed.
+    case sessionExpired(SessionID?)
+    /// A `multi` failed at operation `index`; nothing of it took effect.
+    indirect case multiFailed(index: Int, cause: ZnodeError)
+    /// The database could not be read or written.
+    case storage(String)
+}

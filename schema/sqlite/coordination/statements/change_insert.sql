@@ -1,0 +1,1 @@
+INSERT INTO changes (zxid, path, kind) VALUES (:zxid, :path, :kind);

@@ -1,0 +1,1 @@
+SELECT seq, path, kind FROM changes WHERE seq > :after_seq ORDER BY seq LIMIT :limit;

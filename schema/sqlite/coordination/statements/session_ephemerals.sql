@@ -1,0 +1,1 @@
+SELECT path FROM znodes WHERE ephemeral_owner = :id ORDER BY path;

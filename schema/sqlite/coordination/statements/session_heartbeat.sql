@@ -1,0 +1,1 @@
+UPDATE sessions SET last_heartbeat_ms = :now_ms WHERE id = :id;

@@ -1,0 +1,1 @@
+SELECT path FROM znodes WHERE parent = :path ORDER BY path;
