@@ -33,6 +33,7 @@ let package = Package(
             name: "pier",
             dependencies: [
                 "PierProtocol",
+                "PierCoordination",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -47,6 +48,10 @@ let package = Package(
             .testTarget(
             name: "PierCoordinationTests",
             dependencies: ["PierCoordination"]
+        ),
+            .testTarget(
+            name: "PierCLITests",
+            dependencies: ["pier", "PierCoordination"]
         ),
     ]
 )
