@@ -29,6 +29,8 @@ let package = Package(
             name: "PierCoordination",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(name: "PierCodegen"),
+        .executableTarget(name: "pier-codegen", dependencies: ["PierCodegen"]),
         .executableTarget(
             name: "pier",
             dependencies: [
@@ -42,6 +44,7 @@ let package = Package(
             name: "PierProtocolTests",
             dependencies: [
                 "PierProtocol",
+                "PierCodegen",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
