@@ -46,7 +46,7 @@ public struct RecordBatch: Sendable, Equatable {
         if header.attributes.compression == .none {
             plain = recordsBytes
         } else {
-            plain = try Compression.decompress(recordsBytes, codec: header.attributes.compression,
+            plain = try RecordsCompression.decompress(recordsBytes, codec: header.attributes.compression,
                                                limit: limits.maxDecompressedBytes)
         }
         self.header = header

@@ -6,6 +6,11 @@ extension RecordBatch {
     /// including `lastOffsetDelta`, which compaction may leave larger than `records.count - 1`.
     /// Records are compressed as one block per `header.attributes.compression`.
     public func encode(into buffer: inout ByteBuffer) throws(RecordBatchError) {
+        try encode(into: &buffer, compressionLevel: nil)
+    }
+
+    /// `compressionLevel` is codec-specific; nil uses `RecordsCompression`'s defaults.
+    public func encode(into buffer: inout ByteBuffer, compressionLevel: Int32?) throws(RecordBatchError) {
         guard header.magic == 2 else { throw .unsupportedMagic(header.magic) }
         guard records.count <= Int(Int32.max) else { throw .invalidRecord("too many records for one batch") }
         let start = buffer.writerIndex
@@ -19,7 +24,7 @@ extension RecordBatch {
         } else {
             var plain = ByteBufferAllocator().buffer(capacity: RecordBatch.estimatedRecordsSize(records))
             try RecordBatch.writeRecords(records, into: &plain)
-            try Compression.compress(plain, codec: header.attributes.compression, into: &buffer)
+            try RecordsCompression.compress(plain, codec: header.attributes.compression, level: compressionLevel, into: &buffer)
         }
         let batchLength = buffer.writerIndex - start - RecordBatchHeader.logOverhead
         guard batchLength <= Int(Int32.max) else {
