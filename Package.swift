@@ -2,35 +2,58 @@
 import PackageDescription
 
 // Module graph (each arrow is "depends on"):
-//   pier (CLI) -> PierProtocol, PierRecords, PierStorage
-//   PierStorage -> PierRecords          (storage knows nothing of the network)
-//   PierRecords -> CCRC32C, compression system libraries
-//   PierProtocol -> NIOCore             (codecs know nothing of storage)
-//   pier-codegen generates Sources/PierProtocol/Generated from schema/kafka/messages.
+//   pier (CLI) -> PierProtocol, PierCoordination
+//   PierRecords -> CCRC32C, compression system libraries   (record batches, no network)
+//   PierProtocol -> NIOCore                                  (codecs know nothing of storage)
+//   PierCoordination -> GRDB                                 (znodes in SQLite)
+//   pier-codegen (PierCodegen) writes Sources/PierProtocol/Generated from schema/kafka.
 let package = Package(
     name: "pier",
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "pier", targets: ["pier"]),
+        .executable(name: "pier-codegen", targets: ["pier-codegen"]),
         .library(name: "PierProtocol", targets: ["PierProtocol"]),
+        .library(name: "PierRecords", targets: ["PierRecords"]),
+        .library(name: "PierCoordination", targets: ["PierCoordination"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
     ],
     targets: [
+        // MARK: Wire protocol
         .target(
             name: "PierProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        .target(name: "PierCodegen"),
+        .executableTarget(name: "pier-codegen", dependencies: ["PierCodegen"]),
+
+        // MARK: Record batches
+        .target(
+            name: "PierRecords",
+            dependencies: [
+                "CCRC32C", "CZlib", "CSnappy", "CLZ4", "CZstd",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(name: "CCRC32C"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+
+        // MARK: Coordination
         .target(
             name: "PierCoordination",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .target(name: "PierCodegen"),
-        .executableTarget(name: "pier-codegen", dependencies: ["PierCodegen"]),
+
+        // MARK: Command-line tool
         .executableTarget(
             name: "pier",
             dependencies: [
@@ -40,6 +63,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // MARK: Tests
         .testTarget(
             name: "PierProtocolTests",
             dependencies: [
@@ -48,13 +73,43 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-            .testTarget(
+        .testTarget(
+            name: "PierRecordsTests",
+            dependencies: [
+                "PierRecords", "CCRC32C",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
             name: "PierCoordinationTests",
             dependencies: ["PierCoordination"]
         ),
-            .testTarget(
+        .testTarget(
             name: "PierCLITests",
             dependencies: ["pier", "PierCoordination"]
+        ),
+
+        // MARK: Benchmarks (swift package --allow-writing-to-package-directory benchmark)
+        .executableTarget(
+            name: "ProtocolBenchmarks",
+            dependencies: [
+                "PierProtocol",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/ProtocolBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "RecordsBenchmarks",
+            dependencies: [
+                "PierRecords", "CCRC32C", "CZlib", "CSnappy", "CLZ4", "CZstd",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/RecordsBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
 )
