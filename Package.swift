@@ -82,6 +82,10 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "PierInteropTests",
+            dependencies: ["PierProtocol", "PierRecords", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "PierCoordinationTests",
             dependencies: ["PierCoordination"]
         ),
