@@ -29,6 +29,10 @@ let package = Package(
             name: "PierCoordination",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(
+            name: "PierBroker",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
         .executableTarget(
             name: "pier",
             dependencies: [
@@ -52,6 +56,10 @@ let package = Package(
             .testTarget(
             name: "PierCLITests",
             dependencies: ["pier", "PierCoordination"]
+        ),
+            .testTarget(
+            name: "PierBrokerTests",
+            dependencies: ["PierBroker", .product(name: "NIOCore", package: "swift-nio")]
         ),
     ]
 )
