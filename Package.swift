@@ -6,6 +6,7 @@ import PackageDescription
 //   PierRecords -> CCRC32C, compression system libraries   (record batches, no network)
 //   PierProtocol -> NIOCore                                  (codecs know nothing of storage)
 //   PierCoordination -> GRDB                                 (znodes in SQLite)
+//   PierBroker -> NIOCore                                    (connections, configuration, topic rules)
 //   pier-codegen (PierCodegen) writes Sources/PierProtocol/Generated from schema/kafka.
 let package = Package(
     name: "pier",
@@ -53,6 +54,12 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
 
+        // MARK: Broker
+        .target(
+            name: "PierBroker",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+
         // MARK: Command-line tool
         .executableTarget(
             name: "pier",
@@ -88,6 +95,10 @@ let package = Package(
         .testTarget(
             name: "PierCoordinationTests",
             dependencies: ["PierCoordination"]
+        ),
+        .testTarget(
+            name: "PierBrokerTests",
+            dependencies: ["PierBroker", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "PierCLITests",

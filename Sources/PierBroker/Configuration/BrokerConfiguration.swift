@@ -1,0 +1,105 @@
+/// The broker's own settings: Kafka's names, read from a `server.properties`-style file and then
+/// overridden by command-line flags. Topic defaults (`log.retention.ms`, ...) pass through to
+/// `TopicConfiguration` as broker synonyms.
+struct BrokerConfiguration: Sendable, Equatable {
+    var nodeID: Int32 = 1
+    var listenerHost = "127.0.0.1"
+    var listenerPort = 9092
+    var dataDirectory = "./pier-data"
+    var autoCreateTopics = true
+    var defaultPartitions: Int32 = 1
+    var defaultReplicationFactor: Int16 = 1
+    /// `socket.request.max.bytes`: the largest request frame accepted.
+    var maximumRequestBytes = 104_857_600
+    var retentionCheckIntervalMilliseconds: Int64 = 300_000
+    /// Every setting as given (file, then flags), for topic defaults and DescribeConfigs on the broker.
+    var settings: [String: String] = [:]
+
+    enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
+        case malformedLine(number: Int, text: String)
+        case invalidValue(name: String, value: String, expected: String)
+
+        var description: String {
+            switch self {
+            case let .malformedLine(number, text): "line \(number): expected name=value, got '\(text)'"
+            case let .invalidValue(name, value, expected): "\(name)=\(value): expected \(expected)"
+            }
+        }
+    }
+
+    /// Parses Java-properties-style text: `name=value` or `name: value` lines, `#`/`!` comments.
+    static func parseProperties(_ text: String) throws(Problem) -> [String: String] {
+        var result: [String: String] = [:]
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingWhitespace()
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("!") { continue }
+            guard let separator = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
+                throw .malformedLine(number: index + 1, text: String(line))
+            }
+            let name = line[..<separator].trimmingWhitespace()
+            guard !name.isEmpty else { throw .malformedLine(number: index + 1, text: String(line)) }
+            result[String(name)] = String(line[line.index(after: separator)...].trimmingWhitespace())
+        }
+        return result
+    }
+
+    /// Applies settings over the current values; unknown names are kept (they may be topic defaults).
+    mutating func apply(_ newSettings: [String: String]) throws(Problem) {
+        for (name, value) in newSettings.sorted(by: { $0.key < $1.key }) {
+            switch name {
+            case "node.id", "broker.id":
+                nodeID = try Self.integer(name, value, Int32.self, minimum: 0)
+            case "listeners":
+                (listenerHost, listenerPort) = try Self.listener(value)
+            case "log.dirs", "log.dir":
+                guard let first = value.split(separator: ",").first, !first.isEmpty else {
+                    throw .invalidValue(name: name, value: value, expected: "a directory")
+                }
+                dataDirectory = String(first)
+            case "auto.create.topics.enable":
+                guard let flag = Bool(value.lowercased()) else { throw .invalidValue(name: name, value: value, expected: "true or false") }
+                autoCreateTopics = flag
+            case "num.partitions":
+                defaultPartitions = try Self.integer(name, value, Int32.self, minimum: 1)
+            case "default.replication.factor":
+                defaultReplicationFactor = try Self.integer(name, value, Int16.self, minimum: 1)
+            case "socket.request.max.bytes":
+                maximumRequestBytes = try Self.integer(name, value, Int.self, minimum: 1)
+            case "log.retention.check.interval.ms":
+                retentionCheckIntervalMilliseconds = try Self.integer(name, value, Int64.self, minimum: 1)
+            default:
+                break
+            }
+            settings[name] = value
+        }
+    }
+
+    private static func integer<T: FixedWidthInteger>(_ name: String, _ value: String, _: T.Type, minimum: T) throws(Problem) -> T {
+        guard let number = T(value), number >= minimum else {
+            throw .invalidValue(name: name, value: value, expected: "an integer ≥ \(minimum)")
+        }
+        return number
+    }
+
+    /// `PLAINTEXT://host:port` or `host:port`; the first listener wins.
+    private static func listener(_ value: String) throws(Problem) -> (String, Int) {
+        let first = value.split(separator: ",").first.map(String.init) ?? ""
+        let address = first.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? first
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+              (0...65_535).contains(port)
+        else {
+            throw .invalidValue(name: "listeners", value: value, expected: "HOST:PORT or PLAINTEXT://HOST:PORT")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingWhitespace() -> SubSequence {
+        let start = firstIndex { !$0.isWhitespace } ?? endIndex
+        let end = lastIndex { !$0.isWhitespace }.map { index(after: $0) } ?? start
+        return self[start..<end]
+    }
+}

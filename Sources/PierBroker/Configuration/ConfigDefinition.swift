@@ -1,0 +1,53 @@
+/// One configuration setting a topic or the broker understands: its Kafka name, type, default,
+/// validation and the broker setting that supplies a topic's default (its synonym).
+struct ConfigDefinition: Sendable {
+    /// Kafka's DescribeConfigs config types.
+    enum ValueType: Int8, Sendable {
+        case boolean = 1, string = 2, int = 3, short = 4, long = 5, double = 6, list = 7, `class` = 8, password = 9
+    }
+
+    let name: String
+    let type: ValueType
+    let defaultValue: String
+    /// The broker setting whose value is a topic's default (e.g. `log.retention.ms` for `retention.ms`).
+    let brokerSynonym: String?
+    let documentation: String
+    let validate: @Sendable (String) -> String?
+
+    init(
+        _ name: String, _ type: ValueType, default defaultValue: String, brokerSynonym: String? = nil,
+        documentation: String, validate: @escaping @Sendable (String) -> String? = { _ in nil }
+    ) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.brokerSynonym = brokerSynonym
+        self.documentation = documentation
+        self.validate = validate
+    }
+
+    /// Nil when `value` is acceptable, otherwise why not (the message clients show for INVALID_CONFIG).
+    func problem(with value: String) -> String? {
+        switch type {
+        case .int, .short:
+            guard Int32(value) != nil else { return "\(name) must be a 32-bit integer, not '\(value)'" }
+        case .long:
+            guard Int64(value) != nil else { return "\(name) must be a 64-bit integer, not '\(value)'" }
+        case .boolean:
+            guard ["true", "false"].contains(value.lowercased()) else { return "\(name) must be true or false, not '\(value)'" }
+        case .double:
+            guard Double(value) != nil else { return "\(name) must be a number, not '\(value)'" }
+        case .string, .list, .class, .password:
+            break
+        }
+        return validate(value)
+    }
+}
+
+func atLeast(_ minimum: Int64, _ name: String) -> @Sendable (String) -> String? {
+    { value in (Int64(value) ?? minimum) < minimum ? "\(name) must be at least \(minimum), not \(value)" : nil }
+}
+
+func oneOf(_ allowed: [String], _ name: String) -> @Sendable (String) -> String? {
+    { value in allowed.contains(value) ? nil : "\(name) must be one of \(allowed.joined(separator: ", ")), not '\(value)'" }
+}

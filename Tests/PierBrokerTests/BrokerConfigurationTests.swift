@@ -1,0 +1,51 @@
+@testable import PierBroker
+import Testing
+
+@Suite struct BrokerConfigurationTests {
+    @Test func parsesPropertiesAndAppliesThem() throws {
+        let text = """
+            # a comment
+            ! another
+            node.id=3
+            listeners = PLAINTEXT://127.0.0.2:19092
+            log.dirs=/var/lib/pier,/unused
+            auto.create.topics.enable: false
+            num.partitions=6
+            log.retention.ms=60000
+
+            """
+        var config = BrokerConfiguration()
+        try config.apply(try BrokerConfiguration.parseProperties(text))
+        #expect(config.nodeID == 3)
+        #expect(config.listenerHost == "127.0.0.2" && config.listenerPort == 19092)
+        #expect(config.dataDirectory == "/var/lib/pier")
+        #expect(!config.autoCreateTopics)
+        #expect(config.defaultPartitions == 6)
+        #expect(config.settings["log.retention.ms"] == "60000")
+        #expect(TopicConfiguration(overrides: [:], brokerDefaults: config.settings).retentionMilliseconds == 60000)
+    }
+
+    @Test func listenerForms() throws {
+        var config = BrokerConfiguration()
+        try config.apply(["listeners": "[::1]:9093"])
+        #expect(config.listenerHost == "::1" && config.listenerPort == 9093)
+        try config.apply(["listeners": "127.0.0.1:0"])
+        #expect(config.listenerPort == 0)
+    }
+
+    @Test func badLinesAndValuesAreNamed() {
+        #expect(throws: BrokerConfiguration.Problem.malformedLine(number: 2, text: "garbage")) {
+            try BrokerConfiguration.parseProperties("a=1\ngarbage\n")
+        }
+        var config = BrokerConfiguration()
+        #expect(throws: BrokerConfiguration.Problem.invalidValue(name: "num.partitions", value: "0", expected: "an integer ≥ 1")) {
+            try config.apply(["num.partitions": "0"])
+        }
+        #expect(throws: BrokerConfiguration.Problem.invalidValue(name: "listeners", value: "nowhere", expected: "HOST:PORT or PLAINTEXT://HOST:PORT")) {
+            try config.apply(["listeners": "nowhere"])
+        }
+        #expect(throws: BrokerConfiguration.Problem.invalidValue(name: "auto.create.topics.enable", value: "yes", expected: "true or false")) {
+            try config.apply(["auto.create.topics.enable": "yes"])
+        }
+    }
+}
