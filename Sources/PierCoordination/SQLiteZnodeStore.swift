@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import GRDB
 import Synchronization
 #if canImport(Glibc)
@@ -29,7 +30,7 @@ public final class SQLiteZnodeStore: ZnodeStore {
     private let options: Options
     private let dispatch = Mutex(DispatchState())
     private let callbackQueue = DispatchQueue(label: "pier.znode-watches")
-    private let poller = Mutex<Task<Void, Never>?>(nil)
+    private let pollingStopped = Mutex(false)
 
     private struct DispatchState {
         var registry = WatchRegistry()
@@ -62,15 +63,12 @@ public final class SQLiteZnodeStore: ZnodeStore {
     }
 
     deinit {
-        poller.withLock { $0?.cancel() }
+        pollingStopped.withLock { $0 = true }
     }
 
     /// Stops polling; pending watch callbacks still run.
     public func close() {
-        poller.withLock { task in
-            task?.cancel()
-            task = nil
-        }
+        pollingStopped.withLock { $0 = true }
     }
 
     // MARK: Reads
@@ -240,13 +238,15 @@ public final class SQLiteZnodeStore: ZnodeStore {
         }
     }
 
+    /// Polls on a thread of its own rather than a Swift concurrency task: a busy cooperative pool
+    /// (two threads on a two-core machine) must not delay other processes' changes or session expiry.
     private func startPolling() {
-        let interval = options.pollIntervalMilliseconds
-        let task = Task.detached { [weak self] in
+        let interval = Double(options.pollIntervalMilliseconds) / 1000
+        let thread = Thread { [weak self] in
             var polls: Int64 = 0
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(interval))
-                guard let self else { return }
+            while true {
+                Thread.sleep(forTimeInterval: interval)
+                guard let self, !self.pollingStopped.withLock({ $0 }) else { return }
                 self.deliverPendingChanges()
                 polls += 1
                 if polls % 10 == 0 {
@@ -257,7 +257,8 @@ public final class SQLiteZnodeStore: ZnodeStore {
                 }
             }
         }
-        poller.withLock { $0 = task }
+        thread.name = "pier.znode-poller"
+        thread.start()
     }
 
     private func pruneChanges() throws(ZnodeError) {

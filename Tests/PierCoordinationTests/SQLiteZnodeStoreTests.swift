@@ -15,7 +15,7 @@ final class EventRecorder: Sendable {
     var recorded: [WatchedEvent] { events.withLock { $0 } }
 
     /// Waits (bounded) until `count` events arrived; other processes' changes arrive by polling.
-    func wait(for count: Int, timeoutSeconds: Double = 5) async -> [WatchedEvent] {
+    func wait(for count: Int, timeoutSeconds: Double = 30) async -> [WatchedEvent] {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while recorded.count < count, Date() < deadline {
             try? await Task.sleep(for: .milliseconds(10))

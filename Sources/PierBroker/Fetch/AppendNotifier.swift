@@ -9,11 +9,13 @@ import Synchronization
 final class AppendNotifier<Partition: Hashable & Sendable>: Sendable {
     private struct Waiter {
         var partitions: [Partition]
-        var continuation: CheckedContinuation<Bool, Never>
+        /// Nil until the waiting task has parked; a timeout may come first.
+        var continuation: CheckedContinuation<Bool, Never>?
     }
 
     private struct State {
         var generations: [Partition: UInt64] = [:]
+        /// Exactly the waits in progress: an entry is made before waiting and removed by whoever ends it.
         var waiters: [UInt64: Waiter] = [:]
         var waitersByPartition: [Partition: Set<UInt64>] = [:]
         var nextWaiterID: UInt64 = 0
@@ -43,38 +45,45 @@ final class AppendNotifier<Partition: Hashable & Sendable>: Sendable {
         guard timeout > .zero else { return false }
         let waiterID = state.withLock { state -> UInt64 in
             defer { state.nextWaiterID += 1 }
+            state.waiters[state.nextWaiterID] = Waiter(partitions: Array(seen.keys), continuation: nil)
             return state.nextWaiterID
         }
-        return await withTaskGroup(of: Bool.self) { group in
+        let woken = await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 await withCheckedContinuation { continuation in
-                    let alreadyChanged = self.state.withLock { state -> Bool in
-                        if seen.contains(where: { state.generations[$0.key, default: 0] != $0.value }) { return true }
-                        state.waiters[waiterID] = Waiter(partitions: Array(seen.keys), continuation: continuation)
+                    let immediate: Bool? = self.state.withLock { state in
+                        guard var waiter = state.waiters[waiterID] else { return false }  // timed out before parking
+                        if seen.contains(where: { state.generations[$0.key, default: 0] != $0.value }) {
+                            _ = Self.remove(waiterID, from: &state)
+                            return true
+                        }
+                        waiter.continuation = continuation
+                        state.waiters[waiterID] = waiter
                         for partition in seen.keys { state.waitersByPartition[partition, default: []].insert(waiterID) }
-                        return false
+                        return nil
                     }
-                    if alreadyChanged { continuation.resume(returning: true) }
+                    if let immediate { continuation.resume(returning: immediate) }
                 }
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
-                self.cancel(waiterID)
+                self.end(waiterID)
                 return false
             }
             let first = await group.next() ?? false
             group.cancelAll()
-            self.cancel(waiterID)
             return first
         }
+        end(waiterID)
+        return woken
     }
 
     var waitingCount: Int { state.withLock { $0.waiters.count } }
 
-    /// Resumes a waiter that timed out or was abandoned, so its continuation never leaks.
-    private func cancel(_ id: UInt64) {
+    /// Ends a wait that is still in progress, resuming its task with false if it had parked.
+    private func end(_ id: UInt64) {
         let waiter = state.withLock { Self.remove(id, from: &$0) }
-        waiter?.continuation.resume(returning: false)
+        waiter?.continuation?.resume(returning: false)
     }
 
     private static func remove(_ id: UInt64, from state: inout State) -> Waiter? {
