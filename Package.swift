@@ -18,11 +18,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .target(
             name: "PierProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .target(
+            name: "PierStorage",
+            dependencies: [
+                "PierRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .executableTarget(
             name: "pier",
@@ -38,6 +47,10 @@ let package = Package(
                 "PierProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "PierStorageTests",
+            dependencies: ["PierStorage", "PierRecords", .product(name: "NIOCore", package: "swift-nio")]
         ),
     ]
 )
