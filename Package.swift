@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "pier", targets: ["pier"]),
         .library(name: "PierProtocol", targets: ["PierProtocol"]),
+        .library(name: "PierRecords", targets: ["PierRecords"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
@@ -21,6 +22,27 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
+        // Kafka RecordBatch v2 model, CRC32C and compression codecs.
+        .target(
+            name: "PierRecords",
+            dependencies: [
+                "CCRC32C", "CZlib", "CSnappy", "CLZ4", "CZstd",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(name: "CCRC32C"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .testTarget(
+            name: "PierRecordsTests",
+            dependencies: [
+                "PierRecords", "CCRC32C",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Fixtures"]
+        ),
         .target(
             name: "PierProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]

@@ -1,0 +1,176 @@
+import NIOCore
+
+/// A decoded Kafka RecordBatch v2: header plus its records (decompressed).
+public struct RecordBatch: Sendable, Equatable {
+    public var header: RecordBatchHeader
+    public var records: [Record]
+
+    public init(header: RecordBatchHeader, records: [Record]) {
+        self.header = header
+        self.records = records
+    }
+
+    /// Smallest encoding of a record: length, attributes, timestampDelta, offsetDelta, key length,
+    /// value length and header count, one byte each. Bounds `reserveCapacity` by the bytes present,
+    /// so a lying record count cannot make us allocate.
+    static let minimumRecordSize = 7
+
+    /// Decodes one batch from the reader index and moves the reader index past it (only on success).
+    ///
+    /// Checks, in order: magic (v0/v1 refused), batchLength sanity and limit, presence of all bytes,
+    /// CRC-32C, attributes, record count, then decompresses (bounded) and parses every record.
+    public init(decoding buffer: inout ByteBuffer, limits: DecodingLimits = .default) throws(RecordBatchError) {
+        let header: RecordBatchHeader
+        do {
+            header = try RecordBatchHeader(parsing: buffer)
+        } catch .unsupportedCompression(let codec) {
+            // A damaged attributes byte should read as damage, not as an exotic codec: the CRC decides.
+            throw RecordBatch.crcMismatchOrUnsupportedCompression(buffer, codec: codec)
+        }
+        guard Int(header.batchLength) <= limits.maxBatchBytes else {
+            throw .corruptMessage("batch length \(header.batchLength) exceeds the limit of \(limits.maxBatchBytes) bytes")
+        }
+        guard buffer.readableBytes >= header.totalSize else { throw .truncated }
+        let batchBytes = buffer.getSlice(at: buffer.readerIndex, length: header.totalSize)!
+        try self.init(verifiedHeader: header, batchBytes: batchBytes, limits: limits)
+        buffer.moveReaderIndex(forwardBy: header.totalSize)
+    }
+
+    /// `batchBytes` is exactly one whole batch whose header is `header`.
+    init(verifiedHeader header: RecordBatchHeader, batchBytes: ByteBuffer, limits: DecodingLimits) throws(RecordBatchError) {
+        try RecordBatch.verifyCRC(header: header, batchBytes: batchBytes)
+        guard header.recordCount >= 0 else { throw .invalidRecord("negative record count \(header.recordCount)") }
+        let recordsBytes = batchBytes.getSlice(at: batchBytes.readerIndex + RecordBatchHeader.size,
+                                               length: header.totalSize - RecordBatchHeader.size)!
+        let plain: ByteBuffer
+        if header.attributes.compression == .none {
+            plain = recordsBytes
+        } else {
+            plain = try RecordsCompression.decompress(recordsBytes, codec: header.attributes.compression,
+                                               limit: limits.maxDecompressedBytes)
+        }
+        self.header = header
+        self.records = try RecordBatch.parseRecords(plain, count: Int(header.recordCount))
+    }
+
+    static func crcMismatchOrUnsupportedCompression(_ buffer: ByteBuffer, codec: Int8) -> RecordBatchError {
+        let start = buffer.readerIndex
+        guard let storedCRC = buffer.getInteger(at: start + RecordBatchHeader.Offset.crc, as: UInt32.self),
+              let batchLength = buffer.getInteger(at: start + RecordBatchHeader.Offset.batchLength, as: Int32.self),
+              let covered = buffer.getSlice(at: start + RecordBatchHeader.Offset.attributes,
+                                            length: Int(batchLength) + RecordBatchHeader.logOverhead - RecordBatchHeader.Offset.attributes)
+        else { return .truncated }
+        let computed = CRC32C.checksum(covered)
+        guard computed == storedCRC else {
+            return .corruptMessage("CRC-32C mismatch: batch says \(hex(storedCRC)), bytes give \(hex(computed))")
+        }
+        return .unsupportedCompression(codec)
+    }
+
+    static func verifyCRC(header: RecordBatchHeader, batchBytes: ByteBuffer) throws(RecordBatchError) {
+        let computed = batchBytes.withUnsafeReadableBytes { bytes in
+            CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[RecordBatchHeader.Offset.attributes...]))
+        }
+        guard computed == header.crc else {
+            throw .corruptMessage("CRC-32C mismatch: batch says \(hex(header.crc)), bytes give \(hex(computed))")
+        }
+    }
+
+    /// Parses exactly `count` records that must fill `plain` exactly.
+    static func parseRecords(_ plain: ByteBuffer, count: Int) throws(RecordBatchError) -> [Record] {
+        let outcome: Result<[Record], RecordBatchError> = plain.withUnsafeReadableBytes { bytes in
+            var records: [Record] = []
+            records.reserveCapacity(min(count, bytes.count / minimumRecordSize))
+            var cursor = RecordCursor(bytes: bytes, position: 0, end: bytes.count)
+            let sliceBase = plain.readerIndex
+            for index in 0..<count {
+                guard cursor.position < bytes.count else {
+                    return .failure(.invalidRecord("batch declares \(count) records but its data ends after \(index)"))
+                }
+                switch parseRecord(&cursor, plain: plain, sliceBase: sliceBase) {
+                case .success(let record): records.append(record)
+                case .failure(let error): return .failure(error)
+                }
+            }
+            guard cursor.position == bytes.count else {
+                return .failure(.invalidRecord("\(bytes.count - cursor.position) bytes left after the \(count) declared records"))
+            }
+            return .success(records)
+        }
+        return try outcome.get()
+    }
+
+    @inline(__always)
+    static func parseRecord(_ cursor: inout RecordCursor, plain: ByteBuffer, sliceBase: Int) -> Result<Record, RecordBatchError> {
+        let start = cursor.position
+        do throws(RecordCursor.Failure) {
+            let length = try cursor.readVarint()
+            guard length >= 0, Int(length) <= cursor.bytes.count - cursor.position else {
+                return .failure(.invalidRecord("record at byte \(start) declares length \(length) but \(cursor.bytes.count - cursor.position) bytes remain"))
+            }
+            let recordEnd = cursor.position + Int(length)
+            cursor.end = recordEnd
+            defer { cursor.end = cursor.bytes.count }
+            let attributes = Int8(bitPattern: try cursor.readByte())
+            let timestampDelta = try cursor.readVarlong()
+            let offsetDelta = try cursor.readVarint()
+            let key = try readBytes(&cursor, plain: plain, sliceBase: sliceBase, field: "key")
+            let value = try readBytes(&cursor, plain: plain, sliceBase: sliceBase, field: "value")
+            let headerCount = try cursor.readVarint()
+            var headers: [RecordHeader] = []
+            if headerCount != 0 {
+                // Each header needs at least 2 bytes (key length + value length).
+                guard headerCount > 0, Int(headerCount) <= (recordEnd - cursor.position) / 2 else {
+                    return .failure(.invalidRecord("record at byte \(start) declares \(headerCount) headers"))
+                }
+                headers.reserveCapacity(Int(headerCount))
+                for _ in 0..<headerCount {
+                    let keyLength = try cursor.readVarint()
+                    guard keyLength >= 0, Int(keyLength) <= cursor.end - cursor.position else {
+                        return .failure(.invalidRecord("header key length \(keyLength) in record at byte \(start)"))
+                    }
+                    let keyBytes = UnsafeRawBufferPointer(rebasing: cursor.bytes[cursor.position..<(cursor.position + Int(keyLength))])
+                    // Strict: a key that is not UTF-8 could not be re-encoded byte for byte from a String.
+                    guard let headerKey = String(validating: keyBytes, as: UTF8.self) else {
+                        return .failure(.invalidRecord("header key in record at byte \(start) is not valid UTF-8"))
+                    }
+                    cursor.position += Int(keyLength)
+                    let headerValue = try readBytes(&cursor, plain: plain, sliceBase: sliceBase, field: "header value")
+                    headers.append(RecordHeader(key: headerKey, value: headerValue))
+                }
+            }
+            guard cursor.position == recordEnd else {
+                return .failure(.invalidRecord("record at byte \(start) declares length \(length) but its fields take \(cursor.position - start - ZigZag.size(of: length))"))
+            }
+            return .success(Record(attributes: attributes, timestampDelta: timestampDelta, offsetDelta: offsetDelta,
+                                   key: key, value: value, headers: headers))
+        } catch {
+            switch error {
+            case .pastEnd:
+                return .failure(.invalidRecord("record at byte \(start) is shorter than its fields"))
+            case .varintTooLong:
+                return .failure(.invalidRecord("malformed varint in record at byte \(start)"))
+            case .negativeLength(let length):
+                return .failure(.invalidRecord("negative length \(length) for a byte field in record at byte \(start)"))
+            }
+        }
+    }
+
+    /// A length-prefixed byte field (-1 = null) as a slice of `plain`; throws `.pastEnd` when it
+    /// would cross the record's end, which the caller reports as invalidRecord.
+    @inline(__always)
+    static func readBytes(_ cursor: inout RecordCursor, plain: ByteBuffer, sliceBase: Int, field: StaticString) throws(RecordCursor.Failure) -> ByteBuffer? {
+        let length = try cursor.readVarint()
+        if length == -1 { return nil }
+        guard length >= 0 else { throw .negativeLength(length) }
+        guard Int(length) <= cursor.end - cursor.position else { throw .pastEnd }
+        let slice = plain.getSlice(at: sliceBase + cursor.position, length: Int(length))!
+        cursor.position += Int(length)
+        return slice
+    }
+}
+
+@inline(never) func hex(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+}
