@@ -41,9 +41,8 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         try self.init(directory: dataDirectory + "/" + topic + "-" + String(partition), configuration: configuration)
     }
 
-    deinit {
-        if !isClosed { try? closeLocked() }
-    }
+    // No deinit flush: dropping an unclosed log behaves like a crash (descriptors close with
+    // their segments), which is what recovery and the tests that simulate crashes rely on.
 
     private func locked<T>(_ body: () throws(StorageError) -> T) throws(StorageError) -> T {
         lock.lock()
