@@ -45,3 +45,9 @@ extension RecordBatchError {
     var isCorruptMessage: Bool { if case .corruptMessage = self { true } else { false } }
     var isInvalidRecord: Bool { if case .invalidRecord = self { true } else { false } }
 }
+
+/// Decodes one batch from a copy of `buffer`.
+func decode(_ buffer: ByteBuffer, limits: DecodingLimits = .default) throws -> RecordBatch {
+    var copy = buffer
+    return try RecordBatch(decoding: &copy, limits: limits)
+}
