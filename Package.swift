@@ -81,9 +81,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Appends until SIGKILLed; the crash-safety tests drive it (engine chosen by name).
+        .executableTarget(
+            name: "pier-storage-crash-writer",
+            dependencies: ["PierStorage", "PierRecords", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "PierStorageTests",
-            dependencies: ["PierStorage", "PierRecords", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["PierStorage", "PierRecords", "pier-storage-crash-writer", .product(name: "NIOCore", package: "swift-nio")]
         ),
     ]
 )
