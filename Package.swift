@@ -64,6 +64,8 @@ let package = Package(
                 "PierRecords",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The C API of the same SQLite GRDB links, for the append and fetch hot paths.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         .executableTarget(
@@ -84,7 +86,11 @@ let package = Package(
         // Appends until SIGKILLed; the crash-safety tests drive it (engine chosen by name).
         .executableTarget(
             name: "pier-storage-crash-writer",
-            dependencies: ["PierStorage", "PierRecords", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "PierStorage", "PierRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "PierStorageTests",
