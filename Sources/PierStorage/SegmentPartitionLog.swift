@@ -19,6 +19,8 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
     private var producers: ProducerStateTable
     private var producerSnapshotOffset: Int64?
     private var lastFlushMilliseconds: Int64
+    /// Whether appends were written since the last fsync (the interval flusher skips clean logs).
+    private var hasUnflushedAppends = false
     private var isClosed = false
 
     /// Opens (creating if needed) the partition in `directory`, recovering it after a crash.
@@ -33,6 +35,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         producers = recovered.producers
         producerSnapshotOffset = recovered.producerSnapshotOffset
         lastFlushMilliseconds = configuration.clock()
+        if case .interval = configuration.flushPolicy { IntervalFlusher.shared.register(self) }
     }
 
     /// Opens `<dataDirectory>/<topic>-<partition>`, Kafka's directory name for a partition.
@@ -194,13 +197,27 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
             try active.synchronize()
             lastFlushMilliseconds = now
         case .interval(let milliseconds):
+            hasUnflushedAppends = true
             if now - lastFlushMilliseconds >= milliseconds {
                 try active.synchronize()
                 lastFlushMilliseconds = now
+                hasUnflushedAppends = false
             }
         case .operatingSystem:
             break
         }
+    }
+
+    /// Called by `IntervalFlusher`: fsyncs when the interval has passed since the last flush and
+    /// something was appended since. A failure is left for the next append or `flush()` to report.
+    func flushIfIntervalElapsed() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !isClosed, hasUnflushedAppends, case .interval(let milliseconds) = configuration.flushPolicy else { return }
+        let now = configuration.clock()
+        guard now - lastFlushMilliseconds >= milliseconds, (try? active.synchronize()) != nil else { return }
+        lastFlushMilliseconds = now
+        hasUnflushedAppends = false
     }
 
     // MARK: Read
@@ -452,6 +469,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         try locked { () throws(StorageError) in
             do { try active.synchronize() } catch { throw .writeFailed("\(error)") }
             lastFlushMilliseconds = configuration.clock()
+            hasUnflushedAppends = false
         }
     }
 
@@ -465,6 +483,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
     /// Leaves the files as a clean shutdown would: log synced, indexes and checkpoints written.
     private func closeLocked() throws(StorageError) {
         isClosed = true
+        IntervalFlusher.shared.unregister(self)
         defer { segments.removeAll() }
         do {
             try active.synchronize()

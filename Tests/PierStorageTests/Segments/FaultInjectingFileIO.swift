@@ -17,6 +17,9 @@ final class FaultInjectingFileIO: SegmentFileIO, @unchecked Sendable {
     private var failSynchronize = false
     private var failTruncate = false
     private(set) var injectedFailures = 0
+    private var logSynchronizations = 0
+    /// fsyncs of `.log` files so far.
+    var logSynchronizeCount: Int { lock.withLock { logSynchronizations } }
 
     func failWrites(matching: @escaping @Sendable (String) -> Bool = { _ in true }, bytesWrittenBeforeFailure: Int = 0, errno: Int32 = ENOSPC) {
         lock.withLock { writeFault = WriteFault(matches: matching, bytesWrittenBeforeFailure: bytesWrittenBeforeFailure, errno: errno) }
@@ -59,6 +62,7 @@ final class FaultInjectingFileIO: SegmentFileIO, @unchecked Sendable {
             throw FileIOError(operation: "fsync", path: path, errno: EIO)
         }
         try real.synchronize(descriptor, path: path)
+        if path.hasSuffix(".log") { lock.withLock { logSynchronizations += 1 } }
     }
 
     func truncate(_ descriptor: Int32, to length: Int64, path: String) throws(FileIOError) {

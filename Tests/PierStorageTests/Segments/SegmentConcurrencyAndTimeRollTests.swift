@@ -74,4 +74,24 @@ import Testing
         _ = try log.append([timestampless], as: .leader(leaderEpoch: 0, logAppendTime: nil))
         #expect(log.segmentBaseOffsets == [0, 2])
     }
+
+    @Test func intervalFlushPolicyFsyncsAnIdleLogInTheBackground() throws {
+        let directory = SegmentTestDirectory()
+        defer { directory.remove() }
+        let io = FaultInjectingFileIO()
+        let log = try SegmentPartitionLog(directory: directory.partition, configuration: SegmentLogConfiguration(
+            segmentMilliseconds: nil, flushPolicy: .interval(milliseconds: 50), fileIO: io))
+        defer { try? log.close() }
+        _ = try log.append([SegmentFixtures.batch(count: 1)], as: .leader(leaderEpoch: 0, logAppendTime: nil))
+        let syncsAfterAppend = io.logSynchronizeCount
+        // No further append: only the background flusher can fsync now.
+        var waited = 0
+        while io.logSynchronizeCount == syncsAfterAppend && waited < 2_000 {
+            usleep(10_000)
+            waited += 10
+        }
+        #expect(io.logSynchronizeCount == syncsAfterAppend + 1)
+        usleep(150_000)
+        #expect(io.logSynchronizeCount == syncsAfterAppend + 1, "nothing new was appended, so nothing more to flush")
+    }
 }
