@@ -61,7 +61,8 @@ final class IntervalFlusher: @unchecked Sendable {
         if result == 0 { pthread_detach(thread) } else { threadStarted = false }
     }
 
-    private func run() -> Never {
+    /// Runs for the life of the process (the thread is detached).
+    private func run() {
         while true {
             usleep(Self.tickMicroseconds)
             for log in registeredLogs() { log.flushIfIntervalElapsed() }
