@@ -19,6 +19,8 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
     private var producers: ProducerStateTable
     private var producerSnapshotOffset: Int64?
     private var lastFlushMilliseconds: Int64
+    /// Whether appends were written since the last fsync (the interval flusher skips clean logs).
+    private var hasUnflushedAppends = false
     private var isClosed = false
 
     /// Opens (creating if needed) the partition in `directory`, recovering it after a crash.
@@ -33,6 +35,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         producers = recovered.producers
         producerSnapshotOffset = recovered.producerSnapshotOffset
         lastFlushMilliseconds = configuration.clock()
+        if case .interval = configuration.flushPolicy { IntervalFlusher.shared.register(self) }
     }
 
     /// Opens `<dataDirectory>/<topic>-<partition>`, Kafka's directory name for a partition.
@@ -111,6 +114,12 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
                           largestTimestamp: headers.lazy.map(\.maxTimestamp).max()!, now: now) {
                 try roll(now: now)
             }
+            // Before the write, so that a failure to persist the epoch leaves no unacknowledged data
+            // behind; an epoch starting at the log end with nothing in it yet is harmless.
+            for header in headers where header.partitionLeaderEpoch >= 0 && header.partitionLeaderEpoch > (epochs.entries.last?.epoch ?? -1) {
+                // As Kafka does: the first batch of a newer leader epoch starts that epoch.
+                try changeEpochs { $0.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset) }
+            }
             let segment = active
             let sizeBefore = segment.size
             do {
@@ -125,14 +134,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
                 try? segment.truncate(toPosition: sizeBefore, indexIntervalBytes: configuration.indexIntervalBytes)
                 throw .writeFailed("\(error)")
             }
-            for header in headers {
-                producers.update(with: header)
-                if header.partitionLeaderEpoch >= 0, header.partitionLeaderEpoch > (epochs.entries.last?.epoch ?? -1) {
-                    // As Kafka does: the first batch of a newer leader epoch starts that epoch.
-                    epochs.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
-                    try persistEpochs()
-                }
-            }
+            for header in headers { producers.update(with: header) }
             return AppendResult(baseOffsets: headers.map(\.baseOffset), lastOffset: nextOffset - 1,
                                 logAppendTime: appendTime, logStartOffset: logStart)
         }
@@ -195,13 +197,27 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
             try active.synchronize()
             lastFlushMilliseconds = now
         case .interval(let milliseconds):
+            hasUnflushedAppends = true
             if now - lastFlushMilliseconds >= milliseconds {
                 try active.synchronize()
                 lastFlushMilliseconds = now
+                hasUnflushedAppends = false
             }
         case .operatingSystem:
             break
         }
+    }
+
+    /// Called by `IntervalFlusher`: fsyncs when the interval has passed since the last flush and
+    /// something was appended since. A failure is left for the next append or `flush()` to report.
+    func flushIfIntervalElapsed() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !isClosed, hasUnflushedAppends, case .interval(let milliseconds) = configuration.flushPolicy else { return }
+        let now = configuration.clock()
+        guard now - lastFlushMilliseconds >= milliseconds, (try? active.synchronize()) != nil else { return }
+        lastFlushMilliseconds = now
+        hasUnflushedAppends = false
     }
 
     // MARK: Read
@@ -319,8 +335,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         try locked { () throws(StorageError) in
             let clamped = min(max(offset, logStart), logEnd)
             guard clamped != highWatermarkOffset else { return }
-            highWatermarkOffset = clamped
-            try persistHighWatermark()
+            try setHighWatermark(clamped)
         }
     }
 
@@ -332,9 +347,8 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
             let now = configuration.clock()
             if offset < logStart || offset < segments[0].baseOffset {
                 // Nothing retained survives: start over at `offset`, as Kafka's truncateFullyAndStartAt.
+                try setLogStart(offset)
                 try replaceAllSegments(startingAt: offset, now: now)
-                logStart = offset
-                try persistLogStart()
             } else {
                 let keep = segmentIndex(containing: offset)
                 for segment in segments[(keep + 1)...] { segment.deleteFiles() }
@@ -346,11 +360,9 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
                 }
                 do { try segment.synchronize() } catch { throw .writeFailed("\(error)") }
             }
-            if highWatermarkOffset > logEnd {
-                highWatermarkOffset = logEnd
-                try persistHighWatermark()
-            }
-            if epochs.truncateFromEnd(at: logEnd) { try persistEpochs() }
+            if highWatermarkOffset > logEnd { try setHighWatermark(logEnd) }
+            let end = logEnd
+            try changeEpochs { $0.truncateFromEnd(at: end) }
             try rebuildProducerStateAfterTruncation()
         }
     }
@@ -386,8 +398,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
                 throw .offsetOutOfRange(requested: offset, logStartOffset: logStart, logEndOffset: logEnd)
             }
             guard offset > logStart else { return logStart }
-            logStart = offset
-            try persistLogStart()
+            try setLogStart(offset)
             try dropSegmentsBelowLogStart(now: configuration.clock())
             return logStart
         }
@@ -416,8 +427,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
                 }
             }
             guard newStart > before else { return RetentionOutcome(deletedRecords: 0, newLogStartOffset: logStart) }
-            logStart = newStart
-            try persistLogStart()
+            try setLogStart(newStart)
             try dropSegmentsBelowLogStart(now: now)
             return RetentionOutcome(deletedRecords: logStart - before, newLogStartOffset: logStart)
         }
@@ -430,18 +440,16 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         while segments.count > 1 && segments[0].nextOffset <= logStart {
             segments.removeFirst().deleteFiles()
         }
-        if epochs.truncateFromStart(at: logStart) { try persistEpochs() }
-        if highWatermarkOffset < logStart {
-            highWatermarkOffset = logStart
-            try persistHighWatermark()
-        }
+        let start = logStart
+        try changeEpochs { $0.truncateFromStart(at: start) }
+        if highWatermarkOffset < logStart { try setHighWatermark(logStart) }
     }
 
     // MARK: Leader epochs and producers
 
     public func assignLeaderEpoch(_ epoch: Int32, startOffset: Int64) throws(StorageError) {
         try locked { () throws(StorageError) in
-            if epochs.assign(epoch: epoch, startOffset: startOffset) { try persistEpochs() }
+            try changeEpochs { $0.assign(epoch: epoch, startOffset: startOffset) }
         }
     }
 
@@ -461,6 +469,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         try locked { () throws(StorageError) in
             do { try active.synchronize() } catch { throw .writeFailed("\(error)") }
             lastFlushMilliseconds = configuration.clock()
+            hasUnflushedAppends = false
         }
     }
 
@@ -474,6 +483,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
     /// Leaves the files as a clean shutdown would: log synced, indexes and checkpoints written.
     private func closeLocked() throws(StorageError) {
         isClosed = true
+        IntervalFlusher.shared.unregister(self)
         defer { segments.removeAll() }
         do {
             try active.synchronize()
@@ -482,7 +492,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
             throw .writeFailed("\(error)")
         }
         try persistProducerSnapshot()
-        try persistHighWatermark()
+        try setHighWatermark(highWatermarkOffset)
     }
 
     // MARK: Checkpoints
@@ -491,19 +501,27 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         CheckpointFile(directory: directory, name: name, io: configuration.fileIO)
     }
 
-    private func persistHighWatermark() throws(StorageError) {
-        do { try checkpoint(SegmentFileNames.highWatermarkCheckpoint).write(OffsetCheckpoint.encode(highWatermarkOffset)) }
+    // Each checkpoint is written before memory changes, so a failed write changes nothing.
+
+    private func setHighWatermark(_ offset: Int64) throws(StorageError) {
+        do { try checkpoint(SegmentFileNames.highWatermarkCheckpoint).write(OffsetCheckpoint.encode(offset)) }
         catch { throw .writeFailed("\(error)") }
+        highWatermarkOffset = offset
     }
 
-    private func persistLogStart() throws(StorageError) {
-        do { try checkpoint(SegmentFileNames.logStartOffsetCheckpoint).write(OffsetCheckpoint.encode(logStart)) }
+    private func setLogStart(_ offset: Int64) throws(StorageError) {
+        do { try checkpoint(SegmentFileNames.logStartOffsetCheckpoint).write(OffsetCheckpoint.encode(offset)) }
         catch { throw .writeFailed("\(error)") }
+        logStart = offset
     }
 
-    private func persistEpochs() throws(StorageError) {
-        do { try checkpoint(SegmentFileNames.leaderEpochCheckpoint).write(epochs.encoded()) }
+    /// Applies `change` to the leader epoch cache, persisting the result when it changed anything.
+    private func changeEpochs(_ change: (inout LeaderEpochCache) -> Bool) throws(StorageError) {
+        var changed = epochs
+        guard change(&changed) else { return }
+        do { try checkpoint(SegmentFileNames.leaderEpochCheckpoint).write(changed.encoded()) }
         catch { throw .writeFailed("\(error)") }
+        epochs = changed
     }
 
     private func persistProducerSnapshot() throws(StorageError) {

@@ -53,8 +53,9 @@ struct SegmentRecovery {
         if let bytes = try epochFile.readMappingErrors() {
             epochs = try LeaderEpochCache.decode(bytes, path: epochFile.path)
         }
-        // Epochs that began in the lost tail did not happen as far as this log is concerned.
-        epochs.truncateFromEnd(at: logEnd)
+        // Epochs that began in a lost tail did not happen as far as this log is concerned; one that
+        // starts exactly at the log end is a leader that had appended nothing yet, and stays.
+        epochs.truncateFromEnd(at: logEnd + 1)
 
         var producers = ProducerStateTable()
         var replayFrom = segments[0].baseOffset

@@ -51,6 +51,9 @@ struct PartitionLogConformance {
         case leaderEpochCacheAnswers
         case producerStateKeepsLastFiveBatches
         case closedLogRefusesCalls
+        case concurrentAppendsStayContiguous
+        case truncateRollsBackProducerState
+        case reopenWithoutCloseKeepsAcknowledgedAppends
 
         var testDescription: String { rawValue }
     }
@@ -83,6 +86,9 @@ struct PartitionLogConformance {
         case .leaderEpochCacheAnswers: try leaderEpochCacheAnswers(directory)
         case .producerStateKeepsLastFiveBatches: try producerStateKeepsLastFiveBatches(directory)
         case .closedLogRefusesCalls: try closedLogRefusesCalls(directory)
+        case .concurrentAppendsStayContiguous: try concurrentAppendsStayContiguous(directory)
+        case .truncateRollsBackProducerState: try truncateRollsBackProducerState(directory)
+        case .reopenWithoutCloseKeepsAcknowledgedAppends: try reopenWithoutCloseKeepsAcknowledgedAppends(directory)
         }
     }
 

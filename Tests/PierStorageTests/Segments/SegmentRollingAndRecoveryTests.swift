@@ -187,4 +187,29 @@ import Testing
         #expect(log.logEndOffset == 2)
         #expect(log.sizeInBytes == Int64(SegmentFixtures.batch(count: 2).raw.readableBytes))
     }
+
+    @Test func damageInsideASealedSegmentIsReportedAsUnreadableOnRead() throws {
+        let directory = SegmentTestDirectory()
+        defer { directory.remove() }
+        let batchSize = SegmentFixtures.batch(count: 2).raw.readableBytes
+        let configuration = SegmentFixtures.configuration(segmentBytes: Int64(batchSize * 3))
+        do {
+            let log = try SegmentPartitionLog(directory: directory.partition, configuration: configuration)
+            for _ in 0..<6 { _ = try log.append([SegmentFixtures.batch(count: 2)], as: Self.leader) }
+            try log.close()
+        }
+        // Overwrite the magic byte of the second batch of the first (sealed) segment.
+        let path = directory.partition + "/00000000000000000000.log"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[batchSize + RecordBatchHeader.Offset.magic] = 1
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let log = try SegmentPartitionLog(directory: directory.partition, configuration: configuration)
+        guard case .unreadableStore = storageError({ try log.read(from: 2, maxBytes: 1 << 20, upperBound: nil) }) else {
+            Issue.record("a damaged sealed segment must read as unreadableStore")
+            return
+        }
+        // The rest of the partition stays readable.
+        #expect(try SegmentFixtures.offsets(log.read(from: 6, maxBytes: 1 << 20, upperBound: nil)) == Array(6..<12))
+        #expect(try log.append([SegmentFixtures.batch(count: 1)], as: Self.leader).baseOffsets == [12])
+    }
 }
