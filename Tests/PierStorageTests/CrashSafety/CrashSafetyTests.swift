@@ -11,13 +11,15 @@ import Testing
             case "segments":
                 return try SegmentPartitionLog(directory: directory, configuration: SegmentLogConfiguration(
                     segmentBytes: 64 * 1024, indexIntervalBytes: 1024, flushPolicy: .everyAppend))
+            case "sqlite":
+                return try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(flushPolicy: .everyAppend))
             default:
                 throw CrashHarness.Failure(description: "no engine named \(engine)")
             }
         }
     }
 
-    static let engines = ["segments"]
+    static let engines = ["segments", "sqlite"]
 
     @Test(arguments: engines, ["every-append", "os"])
     func killedWriterLeavesAConsistentPrefixWithEveryAcknowledgedOffset(engine: String, flushPolicy: String) throws {
