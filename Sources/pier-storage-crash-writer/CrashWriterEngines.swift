@@ -4,7 +4,7 @@ import PierStorage
 enum CrashWriterEngines {
     struct UnknownEngine: Error, CustomStringConvertible {
         var name: String
-        var description: String { "unknown engine \"\(name)\" (known: segments)" }
+        var description: String { "unknown engine \"\(name)\" (known: segments, sqlite)" }
     }
 
     static func open(_ name: String, directory: String, flushPolicy: FlushPolicy) throws -> any PartitionLog {
@@ -13,6 +13,8 @@ enum CrashWriterEngines {
             // Small segments so that kills also land in the middle of rolls.
             return try SegmentPartitionLog(directory: directory, configuration: SegmentLogConfiguration(
                 segmentBytes: 64 * 1024, indexIntervalBytes: 1024, flushPolicy: flushPolicy))
+        case "sqlite":
+            return try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(flushPolicy: flushPolicy))
         default:
             throw UnknownEngine(name: name)
         }
