@@ -18,6 +18,9 @@ struct CrashHarness {
         var finalLogEndOffset: Int64 = 0
     }
 
+    /// The producer id `pier-storage-crash-writer` stamps on every batch; its sequences equal offsets.
+    static let writerProducerId: Int64 = 4242
+
     let engine: String
     let directory: String
     let flushPolicy: String
@@ -117,6 +120,14 @@ struct CrashHarness {
             guard sawBatch else { throw Failure(description: "iteration \(iteration): read at \(next) below log end \(end) returned nothing") }
         }
         guard next == end else { throw Failure(description: "iteration \(iteration): batches end at \(next), log end is \(end)") }
+        // Every batch the writer appends is its producer's, numbered by offset, so the producer
+        // state recovered (snapshot plus log tail) must end exactly at the log end.
+        if end > log.logStartOffset {
+            let last = try log.producerState(for: Self.writerProducerId)?.recentBatches.last
+            guard let last, last.lastOffset == end - 1, Int64(last.lastSequence) == end - 1 else {
+                throw Failure(description: "iteration \(iteration): producer state ends at \(String(describing: last)), log end is \(end)")
+            }
+        }
         return end
     }
 }
