@@ -24,10 +24,11 @@ extension RecordBatch {
     /// The whole batch must be present, since the CRC spans it.
     public static func rewriteLogAppendTime(_ timestamp: Int64, in buffer: inout ByteBuffer, at index: Int? = nil) throws(RecordBatchError) {
         let start = index ?? buffer.readerIndex
-        var header = try RecordBatchHeader(parsing: buffer, at: start)
+        let header = try RecordBatchHeader(parsing: buffer, at: start)
         guard buffer.writerIndex - start >= header.totalSize else { throw .truncated }
-        header.attributes.timestampType = .logAppendTime
-        buffer.setInteger(header.attributes.rawValue, at: start + RecordBatchHeader.Offset.attributes)
+        // Set only the timestamp-type bit: attribute bits this code does not know stay as sent.
+        let attributes = buffer.getInteger(at: start + RecordBatchHeader.Offset.attributes, as: Int16.self)!
+        buffer.setInteger(attributes | RecordBatchAttributes.timestampTypeBit, at: start + RecordBatchHeader.Offset.attributes)
         buffer.setInteger(timestamp, at: start + RecordBatchHeader.Offset.maxTimestamp)
         let crc = buffer.withUnsafeReadableBytes { bytes in
             let crcStart = start - buffer.readerIndex + RecordBatchHeader.Offset.attributes

@@ -78,92 +78,92 @@ public struct RecordBatch: Sendable, Equatable {
 
     /// Parses exactly `count` records that must fill `plain` exactly.
     static func parseRecords(_ plain: ByteBuffer, count: Int) throws(RecordBatchError) -> [Record] {
-        let outcome: Result<[Record], RecordBatchError> = plain.withUnsafeReadableBytes { bytes in
-            var records: [Record] = []
-            records.reserveCapacity(min(count, bytes.count / minimumRecordSize))
-            var cursor = RecordCursor(bytes: bytes, position: 0, end: bytes.count)
-            let sliceBase = plain.readerIndex
-            for index in 0..<count {
-                guard cursor.position < bytes.count else {
-                    return .failure(.invalidRecord("batch declares \(count) records but its data ends after \(index)"))
-                }
-                switch parseRecord(&cursor, plain: plain, sliceBase: sliceBase) {
-                case .success(let record): records.append(record)
-                case .failure(let error): return .failure(error)
-                }
-            }
-            guard cursor.position == bytes.count else {
-                return .failure(.invalidRecord("\(bytes.count - cursor.position) bytes left after the \(count) declared records"))
-            }
-            return .success(records)
+        // Every record takes at least `minimumRecordSize` bytes, so a larger count is a lie we can
+        // reject before allocating for it.
+        guard count <= plain.readableBytes / minimumRecordSize else {
+            throw .invalidRecord("batch declares \(count) records but holds only \(plain.readableBytes) bytes of records")
         }
-        return try outcome.get()
+        var failure: RecordBatchError?
+        let records = plain.withUnsafeReadableBytes { bytes in
+            // Records are constructed in place in the array's storage: no per-record copy.
+            [Record](unsafeUninitializedCapacity: count) { storage, initializedCount in
+                var cursor = RecordCursor(bytes: bytes, position: 0, end: bytes.count)
+                let sliceBase = plain.readerIndex
+                do throws(RecordBatchError) {
+                    for index in 0..<count {
+                        guard cursor.position < bytes.count else {
+                            throw .invalidRecord("batch declares \(count) records but its data ends after \(index)")
+                        }
+                        (storage.baseAddress! + index).initialize(to: try parseRecord(&cursor, plain: plain, sliceBase: sliceBase))
+                        initializedCount = index + 1
+                    }
+                    guard cursor.position == bytes.count else {
+                        throw .invalidRecord("\(bytes.count - cursor.position) bytes left after the \(count) declared records")
+                    }
+                } catch {
+                    failure = error
+                }
+            }
+        }
+        if let failure { throw failure }
+        return records
     }
 
     @inline(__always)
-    static func parseRecord(_ cursor: inout RecordCursor, plain: ByteBuffer, sliceBase: Int) -> Result<Record, RecordBatchError> {
+    static func parseRecord(_ cursor: inout RecordCursor, plain: ByteBuffer, sliceBase: Int) throws(RecordBatchError) -> Record {
         let start = cursor.position
-        do throws(RecordCursor.Failure) {
-            let length = try cursor.readVarint()
-            guard length >= 0, Int(length) <= cursor.bytes.count - cursor.position else {
-                return .failure(.invalidRecord("record at byte \(start) declares length \(length) but \(cursor.bytes.count - cursor.position) bytes remain"))
+        cursor.recordStart = start
+        cursor.end = cursor.bytes.count
+        let length = try cursor.readVarint()
+        guard length >= 0, Int(length) <= cursor.bytes.count - cursor.position else {
+            throw .invalidRecord("record at byte \(start) declares length \(length) but \(cursor.bytes.count - cursor.position) bytes remain")
+        }
+        let recordEnd = cursor.position + Int(length)
+        cursor.end = recordEnd
+        let attributes = Int8(bitPattern: try cursor.readByte())
+        let timestampDelta = try cursor.readVarlong()
+        let offsetDelta = try cursor.readVarint()
+        let key = try readBytes(&cursor, plain: plain, sliceBase: sliceBase)
+        let value = try readBytes(&cursor, plain: plain, sliceBase: sliceBase)
+        let headerCount = try cursor.readVarint()
+        var headers: [RecordHeader] = []
+        if headerCount != 0 {
+            // Each header needs at least 2 bytes (key length + value length).
+            guard headerCount > 0, Int(headerCount) <= (recordEnd - cursor.position) / 2 else {
+                throw .invalidRecord("record at byte \(start) declares \(headerCount) headers")
             }
-            let recordEnd = cursor.position + Int(length)
-            cursor.end = recordEnd
-            defer { cursor.end = cursor.bytes.count }
-            let attributes = Int8(bitPattern: try cursor.readByte())
-            let timestampDelta = try cursor.readVarlong()
-            let offsetDelta = try cursor.readVarint()
-            let key = try readBytes(&cursor, plain: plain, sliceBase: sliceBase, field: "key")
-            let value = try readBytes(&cursor, plain: plain, sliceBase: sliceBase, field: "value")
-            let headerCount = try cursor.readVarint()
-            var headers: [RecordHeader] = []
-            if headerCount != 0 {
-                // Each header needs at least 2 bytes (key length + value length).
-                guard headerCount > 0, Int(headerCount) <= (recordEnd - cursor.position) / 2 else {
-                    return .failure(.invalidRecord("record at byte \(start) declares \(headerCount) headers"))
+            headers.reserveCapacity(Int(headerCount))
+            for _ in 0..<headerCount {
+                let keyLength = try cursor.readVarint()
+                guard keyLength >= 0, Int(keyLength) <= cursor.end - cursor.position else {
+                    throw .invalidRecord("header key length \(keyLength) in record at byte \(start)")
                 }
-                headers.reserveCapacity(Int(headerCount))
-                for _ in 0..<headerCount {
-                    let keyLength = try cursor.readVarint()
-                    guard keyLength >= 0, Int(keyLength) <= cursor.end - cursor.position else {
-                        return .failure(.invalidRecord("header key length \(keyLength) in record at byte \(start)"))
-                    }
-                    let keyBytes = UnsafeRawBufferPointer(rebasing: cursor.bytes[cursor.position..<(cursor.position + Int(keyLength))])
-                    // Strict: a key that is not UTF-8 could not be re-encoded byte for byte from a String.
-                    guard let headerKey = String(validating: keyBytes, as: UTF8.self) else {
-                        return .failure(.invalidRecord("header key in record at byte \(start) is not valid UTF-8"))
-                    }
-                    cursor.position += Int(keyLength)
-                    let headerValue = try readBytes(&cursor, plain: plain, sliceBase: sliceBase, field: "header value")
-                    headers.append(RecordHeader(key: headerKey, value: headerValue))
+                let keyBytes = UnsafeRawBufferPointer(rebasing: cursor.bytes[cursor.position..<(cursor.position + Int(keyLength))])
+                // Strict: a key that is not UTF-8 could not be re-encoded byte for byte from a String.
+                guard let headerKey = String(validating: keyBytes, as: UTF8.self) else {
+                    throw .invalidRecord("header key in record at byte \(start) is not valid UTF-8")
                 }
-            }
-            guard cursor.position == recordEnd else {
-                return .failure(.invalidRecord("record at byte \(start) declares length \(length) but its fields take \(cursor.position - start - ZigZag.size(of: length))"))
-            }
-            return .success(Record(attributes: attributes, timestampDelta: timestampDelta, offsetDelta: offsetDelta,
-                                   key: key, value: value, headers: headers))
-        } catch {
-            switch error {
-            case .pastEnd:
-                return .failure(.invalidRecord("record at byte \(start) is shorter than its fields"))
-            case .varintTooLong:
-                return .failure(.invalidRecord("malformed varint in record at byte \(start)"))
-            case .negativeLength(let length):
-                return .failure(.invalidRecord("negative length \(length) for a byte field in record at byte \(start)"))
+                cursor.position += Int(keyLength)
+                let headerValue = try readBytes(&cursor, plain: plain, sliceBase: sliceBase)
+                headers.append(RecordHeader(key: headerKey, value: headerValue))
             }
         }
+        guard cursor.position == recordEnd else {
+            throw .invalidRecord("record at byte \(start) declares length \(length) but its fields take \(cursor.position - start - ZigZag.size(of: length))")
+        }
+        return Record(attributes: attributes, timestampDelta: timestampDelta, offsetDelta: offsetDelta,
+                      key: key, value: value, headers: headers)
     }
 
-    /// A length-prefixed byte field (-1 = null) as a slice of `plain`; throws `.pastEnd` when it
-    /// would cross the record's end, which the caller reports as invalidRecord.
+    /// A length-prefixed byte field (-1 = null) as a slice of `plain`, never crossing the record's end.
     @inline(__always)
-    static func readBytes(_ cursor: inout RecordCursor, plain: ByteBuffer, sliceBase: Int, field: StaticString) throws(RecordCursor.Failure) -> ByteBuffer? {
+    static func readBytes(_ cursor: inout RecordCursor, plain: ByteBuffer, sliceBase: Int) throws(RecordBatchError) -> ByteBuffer? {
         let length = try cursor.readVarint()
         if length == -1 { return nil }
-        guard length >= 0 else { throw .negativeLength(length) }
-        guard Int(length) <= cursor.end - cursor.position else { throw .pastEnd }
+        guard length >= 0 else {
+            throw .invalidRecord("negative length \(length) for a byte field in record at byte \(cursor.recordStart)")
+        }
+        guard Int(length) <= cursor.end - cursor.position else { throw cursor.pastEnd() }
         let slice = plain.getSlice(at: sliceBase + cursor.position, length: Int(length))!
         cursor.position += Int(length)
         return slice

@@ -97,7 +97,7 @@ extension RecordBatch {
         return total
     }
 
-    static func bodySize(of record: Record) throws(RecordBatchError) -> Int {
+    @inline(__always) static func bodySize(of record: borrowing Record) throws(RecordBatchError) -> Int {
         var size = 1 + ZigZag.size(of: record.timestampDelta) + ZigZag.size(of: record.offsetDelta)
         size += fieldSize(record.key) + fieldSize(record.value)
         guard record.headers.count <= Int(Int32.max) else { throw .invalidRecord("too many headers") }
@@ -117,32 +117,47 @@ extension RecordBatch {
     }
 
     static func writeRecords(_ records: [Record], into buffer: inout ByteBuffer) throws(RecordBatchError) {
-        for record in records {
-            let bodySize = try bodySize(of: record)
-            let total = ZigZag.size(of: Int32(bodySize)) + bodySize
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { target in
-                let base = target.baseAddress!
-                var at = ZigZag.write(Int32(bodySize), to: base)
-                base.storeBytes(of: record.attributes, toByteOffset: at, as: Int8.self)
-                at += 1
-                at += ZigZag.write(record.timestampDelta, to: base + at)
-                at += ZigZag.write(record.offsetDelta, to: base + at)
-                at += writeField(record.key, to: base + at)
-                at += writeField(record.value, to: base + at)
-                at += ZigZag.write(Int32(record.headers.count), to: base + at)
-                for header in record.headers {
-                    var key = header.key
-                    at += key.withUTF8 { utf8 in
-                        let lengthSize = ZigZag.write(Int32(utf8.count), to: base + at)
-                        if utf8.count > 0 { (base + at + lengthSize).copyMemory(from: utf8.baseAddress!, byteCount: utf8.count) }
-                        return lengthSize + utf8.count
-                    }
-                    at += writeField(header.value, to: base + at)
-                }
-                assert(at == total, "record size computation and writer disagree")
-                return total
-            }
+        // Two passes: sizes first (this also validates every length), then one reservation and
+        // one unsafe write for all records instead of a capacity check per record.
+        var totalSize = 0
+        for index in records.indices {
+            let bodySize = try bodySize(of: records[index])
+            totalSize += ZigZag.size(of: Int32(bodySize)) + bodySize
         }
+        let written = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: totalSize) { target in
+            var at = 0
+            records.withUnsafeBufferPointer { records in
+                for index in records.indices {
+                    // Sizes were validated above; recomputing is cheaper than storing them.
+                    let bodySize = (try? bodySize(of: records[index])) ?? 0
+                    at += writeRecord(records[index], bodySize: bodySize, to: target.baseAddress! + at)
+                }
+            }
+            return at
+        }
+        precondition(written == totalSize, "record size computation and writer disagree")
+    }
+
+    /// Writes one record whose size `bodySize(of:)` already validated; returns bytes written.
+    @inline(__always) static func writeRecord(_ record: borrowing Record, bodySize: Int, to base: UnsafeMutableRawPointer) -> Int {
+        var at = ZigZag.write(Int32(bodySize), to: base)
+        base.storeBytes(of: record.attributes, toByteOffset: at, as: Int8.self)
+        at += 1
+        at += ZigZag.write(record.timestampDelta, to: base + at)
+        at += ZigZag.write(record.offsetDelta, to: base + at)
+        at += writeField(record.key, to: base + at)
+        at += writeField(record.value, to: base + at)
+        at += ZigZag.write(Int32(record.headers.count), to: base + at)
+        for header in record.headers {
+            var key = header.key
+            at += key.withUTF8 { utf8 in
+                let lengthSize = ZigZag.write(Int32(utf8.count), to: base + at)
+                if utf8.count > 0 { (base + at + lengthSize).copyMemory(from: utf8.baseAddress!, byteCount: utf8.count) }
+                return lengthSize + utf8.count
+            }
+            at += writeField(header.value, to: base + at)
+        }
+        return at
     }
 
     @inline(__always) static func writeField(_ bytes: ByteBuffer?, to pointer: UnsafeMutableRawPointer) -> Int {

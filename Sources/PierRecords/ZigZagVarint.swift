@@ -57,23 +57,30 @@ extension ByteBuffer {
 }
 
 /// Bounds-checked reader over raw bytes; `end` is the end of the enclosing record, so a field can
-/// never be read from the next record.
+/// never be read from the next record. Errors name the record's start (`recordStart`).
 struct RecordCursor {
     let bytes: UnsafeRawBufferPointer
     var position: Int
     var end: Int
+    var recordStart = 0
 
-    enum Failure: Error { case pastEnd, varintTooLong, negativeLength(Int32) }
-
-    @inline(__always) mutating func readByte() throws(Failure) -> UInt8 {
-        guard position < end else { throw .pastEnd }
+    @inline(__always) mutating func readByte() throws(RecordBatchError) -> UInt8 {
+        guard position < end else { throw pastEnd() }
         let byte = bytes[position]
         position += 1
         return byte
     }
 
+    @inline(never) func pastEnd() -> RecordBatchError {
+        .invalidRecord("record at byte \(recordStart) is shorter than its fields")
+    }
+
+    @inline(never) func varintTooLong() -> RecordBatchError {
+        .invalidRecord("malformed varint in record at byte \(recordStart)")
+    }
+
     /// Like Kafka's ByteUtils.readVarint: at most 5 bytes; bits beyond 32 are dropped, as Java does.
-    @inline(__always) mutating func readVarint() throws(Failure) -> Int32 {
+    @inline(__always) mutating func readVarint() throws(RecordBatchError) -> Int32 {
         var raw: UInt32 = 0
         var shift: UInt32 = 0
         while true {
@@ -81,12 +88,12 @@ struct RecordCursor {
             raw |= UInt32(byte & 0x7F) << shift
             if byte & 0x80 == 0 { return ZigZag.decode(raw) }
             shift += 7
-            if shift > 28 { throw .varintTooLong }
+            if shift > 28 { throw varintTooLong() }
         }
     }
 
     /// Like Kafka's ByteUtils.readVarlong: at most 10 bytes.
-    @inline(__always) mutating func readVarlong() throws(Failure) -> Int64 {
+    @inline(__always) mutating func readVarlong() throws(RecordBatchError) -> Int64 {
         var raw: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -94,7 +101,7 @@ struct RecordCursor {
             raw |= UInt64(byte & 0x7F) << shift
             if byte & 0x80 == 0 { return ZigZag.decode(raw) }
             shift += 7
-            if shift > 63 { throw .varintTooLong }
+            if shift > 63 { throw varintTooLong() }
         }
     }
 }

@@ -68,11 +68,13 @@ import Testing
     }
 
     @Test func badVarintsAreInvalidRecords() throws {
-        // Six continuation bytes: longer than any int32 varint.
-        let tooLong = ByteBuffer(bytes: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01])
+        // Five bytes with the continuation bit: longer than any int32 varint (padded past the
+        // 7-byte minimum record size so the count check does not answer first).
+        let tooLong = ByteBuffer(bytes: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x00, 0x00])
         #expect(decodeError(try Self.batch(records: tooLong, count: 1)) == .invalidRecord("malformed varint in record at byte 0"))
-        // A varint cut off at the end of the data.
+        // A varint cut off at the end of the data, and data too short for the declared count.
         #expect(decodeError(try Self.batch(records: ByteBuffer(bytes: [0x80]), count: 1))?.isInvalidRecord == true)
+        #expect(decodeError(try Self.batch(records: ByteBuffer(bytes: [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80]), count: 1))?.isInvalidRecord == true)
         // An 11-byte varlong timestamp delta inside an otherwise sane record.
         var body = ByteBuffer()
         body.writeInteger(Int8(0))

@@ -99,3 +99,47 @@ import Testing
         #expect(throws: RecordBatchError.unsupportedMagic(1)) { try RecordBatch.rewriteLogAppendTime(5, in: &wire) }
     }
 }
+
+@Suite struct RawEditBitPreservationTests {
+    @Test func logAppendTimeKeepsUnknownAttributeBits() throws {
+        var wire = try RecordBatch.make(records: sampleRecords(count: 2), compression: .snappy).encoded()
+        // Bit 9 means nothing to Kafka today; a broker must not strip it while stamping the time.
+        wire.setInteger(Int16(0x0202), at: 21)
+        RecordBatchTestEditing.fixCRC(&wire)
+        try RecordBatch.rewriteLogAppendTime(123, in: &wire)
+        #expect(wire.getInteger(at: 21, as: Int16.self) == 0x020A)
+        let decoded = try decode(wire)
+        #expect(decoded.header.attributes.timestampType == .logAppendTime)
+        #expect(decoded.header.attributes.compression == .snappy)
+    }
+}
+
+@Suite struct FuzzTests {
+    /// Random damage behind a valid CRC must end in a value or a typed error, never a crash or hang.
+    @Test(arguments: CompressionCodec.allCases)
+    func mutatedBatchesNeverCrash(codec: CompressionCodec) throws {
+        var generator = SeededGenerator(seed: 0xF022 &+ UInt64(codec.rawValue))
+        let original = try RecordBatch.make(records: sampleRecords(count: 12), compression: codec).encoded()
+        var outcomes = (decoded: 0, rejected: 0)
+        for _ in 0..<1500 {
+            var wire = original
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let position = Int.random(in: RecordBatchHeader.size..<wire.readableBytes, using: &generator)
+                wire.setInteger(UInt8.random(in: 0...255, using: &generator), at: position)
+            }
+            if Bool.random(using: &generator) {
+                // Sometimes also lie about the record count.
+                wire.setInteger(Int32.random(in: -2...20, using: &generator), at: 57)
+            }
+            RecordBatchTestEditing.fixCRC(&wire)
+            do {
+                let batch = try decode(wire, limits: DecodingLimits(maxDecompressedBytes: 64 * 1024))
+                #expect(batch.records.count == Int(batch.header.recordCount))
+                outcomes.decoded += 1
+            } catch {
+                outcomes.rejected += 1
+            }
+        }
+        #expect(outcomes.rejected > 0)
+    }
+}
