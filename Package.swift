@@ -54,6 +54,19 @@ let package = Package(
             path: "Benchmarks/RecordsBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The partition engines against each other and against SQLite's C API driven directly.
+        .executableTarget(
+            name: "StorageBenchmarks",
+            dependencies: [
+                "PierStorage", "PierRecords",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/StorageBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .target(
             name: "PierProtocol",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]

@@ -246,6 +246,10 @@ INSERT INTO records ("offset", batch_offset, timestamp, key, value, headers) VAL
 -- The earliest record at or after ?1 carrying the largest timestamp (ListOffsets MAX_TIMESTAMP).
 SELECT "offset", timestamp FROM records WHERE "offset" >= ?1 ORDER BY timestamp DESC, "offset" LIMIT 1
 """#
+        static let recordsByKey = #"""
+-- Offsets of the records with key ?1 at or after offset ?2, oldest first, at most ?3 of them.
+SELECT "offset" FROM records WHERE key = ?1 AND "offset" >= ?2 ORDER BY "offset" LIMIT ?3
+"""#
         static let recordsDeleteBefore = #"""
 DELETE FROM records WHERE "offset" < ?1
 """#

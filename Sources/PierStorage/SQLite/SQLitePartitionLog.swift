@@ -635,6 +635,30 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         }
     }
 
+    // MARK: Keys
+
+    func lockedOffsets(ofKey key: ByteBuffer, limit: Int) throws(StorageError) -> [Int64] {
+        try locked { db throws(StorageError) -> [Int64] in
+            let query = try RawStatement(db, sql: PartitionSQL.Statement.recordsByKey)
+            defer { query.reset() }
+            query.bind(2, logStart)
+            query.bind(3, Int64(limit))
+            var offsets: [Int64] = []
+            // The key's bytes are bound without a copy, so the steps happen while they are in reach.
+            let outcome: Result<Void, StorageError> = key.withUnsafeReadableBytes { bytes in
+                query.bindBlob(1, bytes)
+                do throws(StorageError) {
+                    while try query.step("looking up a key") { offsets.append(query.int64(0)) }
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            try outcome.get()
+            return offsets
+        }
+    }
+
     // MARK: Flush and close
 
     public func flush() throws(StorageError) {
@@ -655,5 +679,13 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         } catch {
             throw SQLiteFailure.storageError(error, context: "closing \(directory)")
         }
+    }
+}
+
+extension SQLitePartitionLog {
+    /// Offsets of the records whose key is exactly `key`, oldest first (at most `limit`): one probe
+    /// of the `records_by_key` index. Not part of `PartitionLog`; operators and tools use it.
+    public func offsets(ofKey key: ByteBuffer, limit: Int = 100) throws(StorageError) -> [Int64] {
+        try lockedOffsets(ofKey: key, limit: limit)
     }
 }

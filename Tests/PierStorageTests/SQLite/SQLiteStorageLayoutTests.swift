@@ -110,3 +110,18 @@ import Testing
         #expect(try F.readAll(reopened).first?.offset == 50)
     }
 }
+
+@Suite struct SQLiteKeyLookupTests {
+    @Test func offsetsOfAKeyComeFromTheIndexAndRespectTheLogStart() throws {
+        let directory = ConformanceDirectory("sqlite-keys")
+        defer { directory.remove() }
+        let log = try SQLitePartitionLog(directory: directory.partition)
+        defer { try? log.close() }
+        for _ in 0..<4 { _ = try log.append([ConformanceFixtures.batch(count: 3)], as: ConformanceFixtures.leader) }
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k1")) == [1, 4, 7, 10])
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k1"), limit: 2) == [1, 4])
+        try log.deleteRecords(before: 5)
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k1")) == [7, 10])
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "nope")) == [])
+    }
+}
