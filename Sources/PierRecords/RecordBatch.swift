@@ -11,8 +11,8 @@ public struct RecordBatch: Sendable, Equatable {
     }
 
     /// Smallest encoding of a record: length, attributes, timestampDelta, offsetDelta, key length,
-    /// value length and header count, one byte each. Bounds `reserveCapacity` by the bytes present,
-    /// so a lying record count cannot make us allocate.
+    /// value length and header count, one byte each. A record count the bytes cannot hold is
+    /// rejected before the records array is allocated.
     static let minimumRecordSize = 7
 
     /// Decodes one batch from the reader index and moves the reader index past it (only on success).

@@ -61,6 +61,9 @@ public struct RecordBatchSequence: Sendable {
                 header = try RecordBatchHeader(parsing: remaining)
             } catch .truncated where allowsTruncatedFinalBatch {
                 return stopAtTruncatedTail()
+            } catch .unsupportedCompression(let codec) {
+                // As in RecordBatch(decoding:): damage to the attributes byte is a CRC mismatch.
+                throw RecordBatch.crcMismatchOrUnsupportedCompression(remaining, codec: codec)
             }
             guard Int(header.batchLength) <= limits.maxBatchBytes else {
                 throw .corruptMessage("batch length \(header.batchLength) exceeds the limit of \(limits.maxBatchBytes) bytes")

@@ -143,3 +143,18 @@ import Testing
         #expect(outcomes.rejected > 0)
     }
 }
+
+@Suite struct SequenceAttributeDamageTests {
+    @Test func damagedCodecBitsInASequenceAreCorruptMessage() throws {
+        var wire = try RecordBatch.make(records: sampleRecords(count: 2)).encoded()
+        wire.setInteger(Int16(7), at: 21)
+        #expect((try? RecordBatchSequence(wire).rawBatches()) == nil)
+        do {
+            _ = try RecordBatchSequence(wire).rawBatches()
+        } catch {
+            #expect(error.isCorruptMessage)
+        }
+        RecordBatchTestEditing.fixCRC(&wire)
+        #expect(throws: RecordBatchError.unsupportedCompression(7)) { try RecordBatchSequence(wire).rawBatches() }
+    }
+}
