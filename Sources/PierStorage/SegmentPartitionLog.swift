@@ -21,6 +21,8 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
     private var lastFlushMilliseconds: Int64
     /// Whether appends were written since the last fsync (the interval flusher skips clean logs).
     private var hasUnflushedAppends = false
+    /// Whether the high watermark checkpoint was last written without fsync.
+    private var highWatermarkNeedsSync = false
     private var isClosed = false
 
     /// Opens (creating if needed) the partition in `directory`, recovering it after a crash.
@@ -213,11 +215,16 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
     func flushIfIntervalElapsed() {
         lock.lock()
         defer { lock.unlock() }
-        guard !isClosed, hasUnflushedAppends, case .interval(let milliseconds) = configuration.flushPolicy else { return }
+        guard !isClosed, hasUnflushedAppends || highWatermarkNeedsSync,
+              case .interval(let milliseconds) = configuration.flushPolicy else { return }
         let now = configuration.clock()
-        guard now - lastFlushMilliseconds >= milliseconds, (try? active.synchronize()) != nil else { return }
+        guard now - lastFlushMilliseconds >= milliseconds else { return }
+        if hasUnflushedAppends {
+            guard (try? active.synchronize()) != nil else { return }
+            hasUnflushedAppends = false
+        }
         lastFlushMilliseconds = now
-        hasUnflushedAppends = false
+        if highWatermarkNeedsSync { try? setHighWatermark(highWatermarkOffset, durable: true) }
     }
 
     // MARK: Read
@@ -468,6 +475,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
     public func flush() throws(StorageError) {
         try locked { () throws(StorageError) in
             do { try active.synchronize() } catch { throw .writeFailed("\(error)") }
+            if highWatermarkNeedsSync { try setHighWatermark(highWatermarkOffset, durable: true) }
             lastFlushMilliseconds = configuration.clock()
             hasUnflushedAppends = false
         }
@@ -492,7 +500,7 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
             throw .writeFailed("\(error)")
         }
         try persistProducerSnapshot()
-        try setHighWatermark(highWatermarkOffset)
+        try setHighWatermark(highWatermarkOffset, durable: true)
     }
 
     // MARK: Checkpoints
@@ -503,10 +511,17 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
 
     // Each checkpoint is written before memory changes, so a failed write changes nothing.
 
-    private func setHighWatermark(_ offset: Int64) throws(StorageError) {
-        do { try checkpoint(SegmentFileNames.highWatermarkCheckpoint).write(OffsetCheckpoint.encode(offset)) }
+    /// The high watermark moves with nearly every produce, so (as Kafka, which checkpoints it every
+    /// few seconds) it is fsynced only as often as the data it covers: on every change under
+    /// `.everyAppend`, otherwise at the next flush or close. A process crash never loses it; a
+    /// power loss may bring back an older one, which only holds consumers back until the leader
+    /// re-establishes it.
+    private func setHighWatermark(_ offset: Int64, durable: Bool? = nil) throws(StorageError) {
+        let durable = durable ?? (configuration.flushPolicy == .everyAppend)
+        do { try checkpoint(SegmentFileNames.highWatermarkCheckpoint).write(OffsetCheckpoint.encode(offset), durable: durable) }
         catch { throw .writeFailed("\(error)") }
         highWatermarkOffset = offset
+        highWatermarkNeedsSync = !durable
     }
 
     private func setLogStart(_ offset: Int64) throws(StorageError) {

@@ -3,6 +3,9 @@ import NIOCore
 /// Small files that must never be seen half-written (high watermark, log start offset, leader
 /// epochs, producer state): written to a temporary file, fsynced, renamed over the old one, and
 /// the directory fsynced, so a crash leaves either the old or the new contents.
+///
+/// `durable: false` skips both fsyncs: the rename still makes the switch atomic and a process
+/// crash keeps it, but a power loss may bring back the previous contents.
 struct CheckpointFile {
     let directory: String
     let name: String
@@ -10,7 +13,7 @@ struct CheckpointFile {
 
     var path: String { directory + "/" + name }
 
-    func write(_ bytes: ByteBuffer) throws(FileIOError) {
+    func write(_ bytes: ByteBuffer, durable: Bool = true) throws(FileIOError) {
         let temporaryPath = path + SegmentFileNames.temporarySuffix
         let descriptor = try io.openFile(temporaryPath, create: true)
         do {
@@ -22,7 +25,7 @@ struct CheckpointFile {
             } catch {
                 throw (error as? FileIOError) ?? FileIOError(operation: "pwrite", path: temporaryPath, errno: 5)
             }
-            try io.synchronize(descriptor, path: temporaryPath)
+            if durable { try io.synchronize(descriptor, path: temporaryPath) }
         } catch let error as FileIOError {
             io.closeFile(descriptor)
             try? io.removeFile(temporaryPath)
@@ -33,7 +36,7 @@ struct CheckpointFile {
         }
         io.closeFile(descriptor)
         try io.rename(temporaryPath, to: path)
-        try io.synchronizeDirectory(directory)
+        if durable { try io.synchronizeDirectory(directory) }
     }
 
     /// The file's contents, or nil when it does not exist.

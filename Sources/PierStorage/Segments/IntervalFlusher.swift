@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -47,18 +48,10 @@ final class IntervalFlusher: @unchecked Sendable {
     }
 
     private func startThread() {
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let result = pthread_create(&thread, nil, { context in
-            #if canImport(Darwin)
-            let flusher = Unmanaged<IntervalFlusher>.fromOpaque(context).takeRetainedValue()
-            #else
-            let flusher = Unmanaged<IntervalFlusher>.fromOpaque(context!).takeRetainedValue()
-            #endif
-            flusher.run()
-            return nil
-        }, context)
-        if result == 0 { pthread_detach(thread) } else { threadStarted = false }
+        // Foundation's Thread is off the hot path here and spares per-platform pthread types.
+        let thread = Thread { [self] in run() }
+        thread.name = "pier-segment-flusher"
+        thread.start()
     }
 
     /// Runs for the life of the process (the thread is detached).

@@ -18,6 +18,9 @@ struct CrashHarness {
         var finalLogEndOffset: Int64 = 0
     }
 
+    /// The producer id `pier-storage-crash-writer` stamps on every batch; its sequences equal offsets.
+    static let writerProducerId: Int64 = 4242
+
     let engine: String
     let directory: String
     let flushPolicy: String
@@ -52,11 +55,22 @@ struct CrashHarness {
             let output = Pipe()
             process.standardOutput = output
             try process.run()
-            // Random moment: 10–110 ms after launch, which lands in start-up, recovery, appends and rolls.
-            usleep(UInt32(10_000 + generator.next() % 100_000))
-            kill(process.processIdentifier, SIGKILL)
+            let pid = process.processIdentifier
+            // A writer that hangs without printing is killed anyway.
+            DispatchQueue.global().asyncAfter(deadline: .now() + 10) { kill(pid, SIGKILL) }
+            var printedData = Data()
+            if iteration % 2 == 1 {
+                // Odd iterations: once appends are flowing, 0–50 ms after the first acknowledgement.
+                printedData.append(output.fileHandleForReading.availableData)
+                usleep(UInt32(generator.next() % 50_000))
+            } else {
+                // Even iterations: 10–110 ms after launch, which also lands in start-up and recovery.
+                usleep(UInt32(10_000 + generator.next() % 100_000))
+            }
+            kill(pid, SIGKILL)
             process.waitUntilExit()
-            let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            printedData.append(output.fileHandleForReading.readDataToEndOfFile())
+            let printed = String(decoding: printedData, as: UTF8.self)
             guard process.terminationReason == .uncaughtSignal else {
                 throw Failure(description: "iteration \(iteration): writer exited by itself with status \(process.terminationStatus)")
             }
@@ -106,6 +120,14 @@ struct CrashHarness {
             guard sawBatch else { throw Failure(description: "iteration \(iteration): read at \(next) below log end \(end) returned nothing") }
         }
         guard next == end else { throw Failure(description: "iteration \(iteration): batches end at \(next), log end is \(end)") }
+        // Every batch the writer appends is its producer's, numbered by offset, so the producer
+        // state recovered (snapshot plus log tail) must end exactly at the log end.
+        if end > log.logStartOffset {
+            let last = try log.producerState(for: Self.writerProducerId)?.recentBatches.last
+            guard let last, last.lastOffset == end - 1, Int64(last.lastSequence) == end - 1 else {
+                throw Failure(description: "iteration \(iteration): producer state ends at \(String(describing: last)), log end is \(end)")
+            }
+        }
         return end
     }
 }

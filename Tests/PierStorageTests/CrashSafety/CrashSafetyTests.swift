@@ -30,7 +30,7 @@ import Testing
         let started = Date()
         let report = try harness.run(iterations: 30, seed: 0xC0FFEE ^ UInt64(engine.utf8.count) ^ UInt64(flushPolicy.utf8.count))
         #expect(report.iterations == 30)
-        // The kills must mostly land after the writer got going, or the test checks little.
+        // Half the kills wait for the first acknowledgement, so at least those check acknowledged data.
         #expect(report.killsAfterAcknowledgements >= 15, "only \(report.killsAfterAcknowledgements) of 30 kills came after an acknowledged append")
         #expect(report.finalLogEndOffset > 0)
         print("crash harness \(engine)/\(flushPolicy): \(report)")

@@ -17,9 +17,11 @@ final class FaultInjectingFileIO: SegmentFileIO, @unchecked Sendable {
     private var failSynchronize = false
     private var failTruncate = false
     private(set) var injectedFailures = 0
-    private var logSynchronizations = 0
+    private var synchronizedPaths: [String] = []
     /// fsyncs of `.log` files so far.
-    var logSynchronizeCount: Int { lock.withLock { logSynchronizations } }
+    var logSynchronizeCount: Int { synchronizeCount { $0.hasSuffix(".log") } }
+    /// fsyncs of files whose path matches.
+    func synchronizeCount(matching: (String) -> Bool) -> Int { lock.withLock { synchronizedPaths.filter(matching).count } }
 
     func failWrites(matching: @escaping @Sendable (String) -> Bool = { _ in true }, bytesWrittenBeforeFailure: Int = 0, errno: Int32 = ENOSPC) {
         lock.withLock { writeFault = WriteFault(matches: matching, bytesWrittenBeforeFailure: bytesWrittenBeforeFailure, errno: errno) }
@@ -62,7 +64,7 @@ final class FaultInjectingFileIO: SegmentFileIO, @unchecked Sendable {
             throw FileIOError(operation: "fsync", path: path, errno: EIO)
         }
         try real.synchronize(descriptor, path: path)
-        if path.hasSuffix(".log") { lock.withLock { logSynchronizations += 1 } }
+        lock.withLock { synchronizedPaths.append(path) }
     }
 
     func truncate(_ descriptor: Int32, to length: Int64, path: String) throws(FileIOError) {

@@ -109,4 +109,31 @@ import Testing
         #expect(try log.read(from: 0, maxBytes: 1 << 20, upperBound: log.highWatermark).batches.readableBytes == 0,
                 "the only batch reaches past the high watermark")
     }
+
+    @Test func highWatermarkIsFsyncedOnlyAsOftenAsTheDataUnlessEveryAppend() throws {
+        let directory = SegmentTestDirectory()
+        defer { directory.remove() }
+        let io = FaultInjectingFileIO()
+        let isHighWatermarkFile: (String) -> Bool = { $0.contains("high-watermark-checkpoint") }
+        do {
+            let log = try SegmentPartitionLog(directory: directory.partition, configuration: SegmentFixtures.configuration(fileIO: io))
+            _ = try log.append([SegmentFixtures.batch(count: 5)], as: Self.leader)
+            for offset in Int64(1)...5 { try log.updateHighWatermark(offset) }
+            #expect(io.synchronizeCount(matching: isHighWatermarkFile) == 0, "no fsync per update under the OS flush policy")
+            try log.updateHighWatermark(4)
+            try log.flush()
+            #expect(io.synchronizeCount(matching: isHighWatermarkFile) == 1, "flush makes the high watermark durable too")
+            try log.updateHighWatermark(3)
+            // Dropped without close, as in a process crash: the renamed checkpoint is still there.
+        }
+        let reopened = try SegmentPartitionLog(directory: directory.partition, configuration: SegmentFixtures.configuration())
+        #expect(reopened.highWatermark == 3)
+        try reopened.close()
+
+        let durableIO = FaultInjectingFileIO()
+        let durable = try SegmentPartitionLog(directory: directory.partition,
+                                              configuration: SegmentFixtures.configuration(flushPolicy: .everyAppend, fileIO: durableIO))
+        try durable.updateHighWatermark(5)
+        #expect(durableIO.synchronizeCount(matching: isHighWatermarkFile) == 1)
+    }
 }
