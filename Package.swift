@@ -5,6 +5,7 @@ import PackageDescription
 //   pier (CLI) -> PierProtocol, PierCoordination
 //   PierRecords -> CCRC32C, compression system libraries   (record batches, no network)
 //   PierProtocol -> NIOCore                                  (codecs know nothing of storage)
+//   PierStorage -> PierRecords, GRDB                         (partition logs; knows nothing of the network)
 //   PierCoordination -> GRDB                                 (znodes in SQLite)
 //   PierBroker -> NIOCore                                    (connections, configuration, topic rules)
 //   pier-codegen (PierCodegen) writes Sources/PierProtocol/Generated from schema/kafka.
@@ -16,6 +17,7 @@ let package = Package(
         .executable(name: "pier-codegen", targets: ["pier-codegen"]),
         .library(name: "PierProtocol", targets: ["PierProtocol"]),
         .library(name: "PierRecords", targets: ["PierRecords"]),
+        .library(name: "PierStorage", targets: ["PierStorage"]),
         .library(name: "PierCoordination", targets: ["PierCoordination"]),
     ],
     dependencies: [
@@ -47,6 +49,27 @@ let package = Package(
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+
+        // MARK: Storage
+        .target(
+            name: "PierStorage",
+            dependencies: [
+                "PierRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                // The C API of the same SQLite GRDB links, for the append and fetch hot paths.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        // Appends until SIGKILLed; the crash-safety tests drive it (engine chosen by name).
+        .executableTarget(
+            name: "pier-storage-crash-writer",
+            dependencies: [
+                "PierStorage", "PierRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
 
         // MARK: Coordination
         .target(
@@ -89,6 +112,10 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(
+            name: "PierStorageTests",
+            dependencies: ["PierStorage", "PierRecords", "pier-storage-crash-writer", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "PierInteropTests",
             dependencies: ["PierProtocol", "PierRecords", .product(name: "NIOCore", package: "swift-nio")]
         ),
@@ -124,6 +151,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/RecordsBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The partition engines against each other and against SQLite's C API driven directly.
+        .executableTarget(
+            name: "StorageBenchmarks",
+            dependencies: [
+                "PierStorage", "PierRecords",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/StorageBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

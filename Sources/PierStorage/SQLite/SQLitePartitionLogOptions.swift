@@ -1,0 +1,34 @@
+import PierRecords
+
+/// Settings of a `SQLitePartitionLog`.
+public struct SQLitePartitionLogOptions: Sendable {
+    public var flushPolicy: FlushPolicy
+    /// The topic's `compression.type` for batches fetch has to rebuild from the records table;
+    /// nil keeps each batch's own codec (Kafka's `compression.type=producer`). A codec other than
+    /// the producer's also makes fetch rebuild batches that were kept as sent.
+    public var fetchCompression: CompressionCodec?
+    /// Keep each batch's bytes as the producer sent them (`batches.wire_tail`) so fetch returns
+    /// them unchanged; false stores records only and rebuilds batches on every fetch.
+    public var keepsWireBatches: Bool
+    /// `PRAGMA max_page_count`: a quota on the partition's database, past which appends fail with
+    /// `StorageError.writeFailed` as on a full disk. nil leaves SQLite's default (no practical limit).
+    public var maxPageCount: Int?
+    /// Records deleted per transaction by retention and `deleteRecords`: appends wait for at most one chunk.
+    public var deletionChunkRecords: Int
+    /// Milliseconds since the epoch; replaceable so interval flushing can be tested.
+    public var clock: @Sendable () -> Int64
+
+    public init(flushPolicy: FlushPolicy = .operatingSystem,
+                fetchCompression: CompressionCodec? = nil,
+                keepsWireBatches: Bool = true,
+                maxPageCount: Int? = nil,
+                deletionChunkRecords: Int = 20_000,
+                clock: @escaping @Sendable () -> Int64 = SegmentLogConfiguration.wallClockMilliseconds) {
+        self.flushPolicy = flushPolicy
+        self.fetchCompression = fetchCompression
+        self.keepsWireBatches = keepsWireBatches
+        self.maxPageCount = maxPageCount
+        self.deletionChunkRecords = deletionChunkRecords
+        self.clock = clock
+    }
+}

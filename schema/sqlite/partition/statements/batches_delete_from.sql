@@ -1,0 +1,1 @@
+DELETE FROM batches WHERE base_offset >= ?1

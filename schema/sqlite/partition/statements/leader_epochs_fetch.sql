@@ -1,0 +1,1 @@
+SELECT epoch, start_offset FROM leader_epochs ORDER BY epoch

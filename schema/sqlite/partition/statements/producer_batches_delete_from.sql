@@ -1,0 +1,1 @@
+DELETE FROM retired_producer_batches WHERE first_offset >= ?1

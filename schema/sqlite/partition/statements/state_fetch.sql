@@ -1,0 +1,1 @@
+SELECT value FROM partition_state WHERE name = ?1
