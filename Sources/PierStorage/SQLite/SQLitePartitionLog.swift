@@ -400,40 +400,54 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     public func offset(forTimestamp timestamp: Int64) throws(StorageError) -> TimestampAndOffset? {
         try locked { db throws(StorageError) -> TimestampAndOffset? in
             guard logEnd > logStart else { return nil }
-            let candidate = try RawStatement(db, sql: PartitionSQL.Statement.batchForTimestamp)
-            candidate.bind(1, timestamp)
-            let found = try candidate.step("finding timestamp \(timestamp)")
-            let firstBase = found ? candidate.int64(0) : nil
-            candidate.reset()
-            guard let firstBase else { return nil }
-            let batches = try RawStatement(db, sql: PartitionSQL.Statement.batchesWithTimestampFrom)
-            defer { batches.reset() }
-            batches.bind(1, firstBase)
-            batches.bind(2, timestamp)
-            let record = try RawStatement(db, sql: PartitionSQL.Statement.recordForTimestamp)
-            while try batches.step("scanning batches for timestamp \(timestamp)") {
-                let from = max(batches.int64(0), logStart)
-                let to = batches.int64(1)
-                guard from <= to else { continue }
-                record.bind(1, from)
-                record.bind(2, to)
-                record.bind(3, timestamp)
-                defer { record.reset() }
-                if try record.step("scanning records for timestamp \(timestamp)") {
-                    return TimestampAndOffset(timestamp: record.int64(1), offset: record.int64(0))
-                }
-            }
-            return nil
+            return try firstRecord(withTimestampAtLeast: timestamp, db)
         }
+    }
+
+    /// Earliest record at or after the log start with a timestamp ≥ `timestamp`.
+    private func firstRecord(withTimestampAtLeast timestamp: Int64, _ db: Database) throws(StorageError) -> TimestampAndOffset? {
+        let candidate = try RawStatement(db, sql: PartitionSQL.Statement.batchForTimestamp)
+        candidate.bind(1, timestamp)
+        let found = try candidate.step("finding timestamp \(timestamp)")
+        let firstBase = found ? candidate.int64(0) : nil
+        candidate.reset()
+        guard let firstBase else { return nil }
+        let batches = try RawStatement(db, sql: PartitionSQL.Statement.batchesWithTimestampFrom)
+        defer { batches.reset() }
+        batches.bind(1, firstBase)
+        batches.bind(2, timestamp)
+        let record = try RawStatement(db, sql: PartitionSQL.Statement.recordForTimestamp)
+        while try batches.step("scanning batches for timestamp \(timestamp)") {
+            let from = max(batches.int64(0), logStart)
+            let to = batches.int64(1)
+            guard from <= to else { continue }
+            record.bind(1, from)
+            record.bind(2, to)
+            record.bind(3, timestamp)
+            defer { record.reset() }
+            if try record.step("scanning records for timestamp \(timestamp)") {
+                return TimestampAndOffset(timestamp: record.int64(1), offset: record.int64(0))
+            }
+        }
+        return nil
     }
 
     public func offsetOfMaxTimestamp() throws(StorageError) -> TimestampAndOffset? {
         try locked { db throws(StorageError) -> TimestampAndOffset? in
+            guard logEnd > logStart else { return nil }
+            // The running maximum says which batch first reached the largest timestamp: one probe.
+            if let found = try firstRecord(withTimestampAtLeast: maxTimestampSoFar, db), found.timestamp == maxTimestampSoFar {
+                return found
+            }
+            // That batch went (retention): the largest timestamp among the live batches, by scan.
             let query = try RawStatement(db, sql: PartitionSQL.Statement.recordMaxTimestamp)
             defer { query.reset() }
             query.bind(1, logStart)
+            query.bind(2, try batch(containing: logStart, db)?.base ?? logStart)
             guard try query.step("finding the largest timestamp") else { return nil }
-            return TimestampAndOffset(timestamp: query.int64(1), offset: query.int64(0))
+            let largest = query.int64(2)
+            query.reset()
+            return try firstRecord(withTimestampAtLeast: largest, db)
         }
     }
 

@@ -1,2 +1,4 @@
--- The earliest record at or after ?1 carrying the largest timestamp (ListOffsets MAX_TIMESTAMP).
-SELECT "offset", timestamp FROM records WHERE "offset" >= ?1 ORDER BY timestamp DESC, "offset" LIMIT 1
+-- The earliest record at or after ?1 carrying the largest timestamp (ListOffsets MAX_TIMESTAMP),
+-- when the batch that reached the running maximum is gone: a scan of the live batches.
+SELECT base_offset, last_offset, max_timestamp FROM batches WHERE base_offset >= ?2 AND last_offset >= ?1
+ORDER BY max_timestamp DESC, base_offset LIMIT 1
