@@ -183,15 +183,22 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
     private func roll(now: Int64) throws(StorageError) {
         let sealed = active
         do {
-            try sealed.seal()
-            segments.append(try LogSegment.create(directory: directory, baseOffset: sealed.nextOffset, io: configuration.fileIO, now: now))
+            try sealed.seal(durable: rollsDurably)
+            segments.append(try LogSegment.create(directory: directory, baseOffset: sealed.nextOffset, io: configuration.fileIO,
+                                                  now: now, durable: rollsDurably))
         } catch {
             throw .writeFailed("rolling segment \(sealed.baseOffset): \(error)")
         }
-        lastFlushMilliseconds = now
+        if rollsDurably { lastFlushMilliseconds = now }
         // A snapshot per roll bounds how much log recovery replays to rebuild producer state.
-        try persistProducerSnapshot()
+        try persistProducerSnapshot(durable: rollsDurably)
     }
+
+    /// Whether rolling fsyncs the sealed segment, its indexes and the producer snapshot. Under
+    /// `.operatingSystem` it does not, as Kafka (whose roll leaves flushing to a background task
+    /// and by default to the OS): a process crash loses nothing either way, and the policy never
+    /// promised more.
+    private var rollsDurably: Bool { configuration.flushPolicy != .operatingSystem }
 
     private func flushIfDue(now: Int64) throws(FileIOError) {
         switch configuration.flushPolicy {
@@ -539,9 +546,9 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         epochs = changed
     }
 
-    private func persistProducerSnapshot() throws(StorageError) {
+    private func persistProducerSnapshot(durable: Bool = true) throws(StorageError) {
         let offset = logEnd
-        do { try checkpoint(SegmentFileNames.producerStateSnapshot).write(producers.snapshot(at: offset)) }
+        do { try checkpoint(SegmentFileNames.producerStateSnapshot).write(producers.snapshot(at: offset), durable: durable) }
         catch { throw .writeFailed("\(error)") }
         producerSnapshotOffset = offset
     }

@@ -46,15 +46,16 @@ final class LogSegment {
 
     deinit { io.closeFile(descriptor) }
 
-    /// Creates an empty segment (an existing file of that name is emptied).
-    static func create(directory: String, baseOffset: Int64, io: any SegmentFileIO, now: Int64) throws(FileIOError) -> LogSegment {
+    /// Creates an empty segment (an existing file of that name is emptied); `durable` fsyncs the
+    /// directory so the new file's name survives a power loss.
+    static func create(directory: String, baseOffset: Int64, io: any SegmentFileIO, now: Int64, durable: Bool = true) throws(FileIOError) -> LogSegment {
         let path = directory + "/" + SegmentFileNames.log(baseOffset)
         let descriptor = try io.openFile(path, create: true)
         let segment = LogSegment(baseOffset: baseOffset, directory: directory, io: io, descriptor: descriptor, now: now)
         try io.truncate(descriptor, to: 0, path: path)
         try? io.removeFile(segment.offsetIndexPath)
         try? io.removeFile(segment.timeIndexPath)
-        try io.synchronizeDirectory(directory)
+        if durable { try io.synchronizeDirectory(directory) }
         return segment
     }
 
@@ -146,10 +147,14 @@ final class LogSegment {
     // MARK: Truncating and rebuilding
 
     /// Cuts the log at `position` (a batch boundary) and rebuilds the indexes from what remains.
+    /// Even when the file cannot be cut, the segment forgets what lies past `position`: the next
+    /// append overwrites it, and recovery drops whatever of it does not continue the log.
     func truncate(toPosition position: Int64, indexIntervalBytes: Int) throws(StorageError) {
-        do { try io.truncate(descriptor, to: position, path: logPath) } catch { throw .writeFailed("\(error)") }
+        var failure: FileIOError?
+        do { try io.truncate(descriptor, to: position, path: logPath) } catch { failure = error }
         size = position
         try rebuildIndexes(indexIntervalBytes: indexIntervalBytes)
+        if let failure { throw .writeFailed("\(failure)") }
     }
 
     /// Rescans the headers of the whole file and recomputes indexes, next offset and timestamps.
@@ -200,11 +205,13 @@ final class LogSegment {
     // MARK: Sealing
 
     /// Makes the segment read-only for good: the time index gets its closing entry (so its last
-    /// entry is the segment's largest timestamp), and log and indexes reach the disk.
-    func seal() throws(FileIOError) {
+    /// entry is the segment's largest timestamp) and both indexes are written; with `durable`,
+    /// log and indexes are fsynced too (without, as Kafka under its default flush settings, they
+    /// reach the disk when the operating system writes them back).
+    func seal(durable: Bool = true) throws(FileIOError) {
         if maxTimestamp >= 0 { timeIndex.appendIfNewer(timestamp: maxTimestamp, offset: baseOffsetOfMaxTimestampBatch) }
-        try synchronize()
-        try writeIndexFiles(synchronously: true)
+        if durable { try synchronize() }
+        try writeIndexFiles(synchronously: durable)
     }
 
     func writeIndexFiles(synchronously: Bool) throws(FileIOError) {

@@ -119,4 +119,23 @@ import Testing
         #expect(reopened.logStartOffset == 0)
         #expect(!directory.files().contains { $0.hasSuffix(".tmp") })
     }
+
+    @Test func failedFsyncWhoseBatchesCannotBeCutOffIsStillNotVisible() throws {
+        let directory = SegmentTestDirectory()
+        defer { directory.remove() }
+        let io = FaultInjectingFileIO()
+        let log = try SegmentPartitionLog(directory: directory.partition,
+                                          configuration: SegmentFixtures.configuration(flushPolicy: .everyAppend, fileIO: io))
+        _ = try log.append([SegmentFixtures.batch(count: 2)], as: Self.leader)
+        io.failSynchronizeCalls()
+        io.failTruncateCalls()
+        #expect(Self.isWriteFailed(storageError { try log.append([SegmentFixtures.batch(count: 3)], as: Self.leader) }))
+        #expect(log.logEndOffset == 2)
+        #expect(try SegmentFixtures.offsets(log.read(from: 0, maxBytes: 1 << 20, upperBound: nil)) == [0, 1])
+        io.heal()
+        #expect(try log.append([SegmentFixtures.batch(count: 1)], as: Self.leader).baseOffsets == [2])
+        #expect(try SegmentFixtures.offsets(log.read(from: 0, maxBytes: 1 << 20, upperBound: nil)) == [0, 1, 2])
+        // What is left of the failed batch past the new one does not continue the log: recovery drops it.
+        #expect(try Self.offsetsAfterReopening(directory) == [0, 1, 2])
+    }
 }
