@@ -5,7 +5,7 @@ enum CoordinationSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for migration in CoordinationSQL.migrations {
-            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
+            migrator.registerMigration(migration.identifier) { db in try db.execute(sql: migration.sql) }
         }
         return migrator
     }

@@ -9,7 +9,7 @@ extension SQLiteZnodeStore {
     }
 
     static func node(at path: ZnodePath, _ db: Database) throws -> StoredNode? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: CoordinationSQL.znodeSelect), arguments: ["path": path.string]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: CoordinationSQL.Statement.znodeSelect), arguments: ["path": path.string]) else {
             return nil
         }
         let data: [UInt8] = (row["data"] as Data?).map { [UInt8]($0) } ?? []
@@ -23,11 +23,11 @@ extension SQLiteZnodeStore {
     }
 
     static func lastChangeSequence(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: CoordinationSQL.changesLastSeq)) ?? 0
+        try Int64.fetchOne(db.cachedStatement(sql: CoordinationSQL.Statement.changesLastSeq)) ?? 0
     }
 
     static func changes(after sequence: Int64, _ db: Database) throws -> [WatchRegistry.Change] {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: CoordinationSQL.changesSince), arguments: ["after_seq": sequence, "limit": 100_000])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: CoordinationSQL.Statement.changesSince), arguments: ["after_seq": sequence, "limit": 100_000])
         return rows.compactMap { row in
             guard let kind = WatchedEvent.Kind(rawValue: row["kind"]) else { return nil }
             return WatchRegistry.Change(sequence: row["seq"], event: WatchedEvent(kind: kind, path: row["path"]))
@@ -67,11 +67,11 @@ extension SQLiteZnodeStore {
             ? ZnodePath(unchecked: path).appendingSequenceNumber(parent.stat.cversion)
             : requested
         guard try node(at: actual, db) == nil else { throw ZnodeError.nodeExists(actual.string) }
-        try db.cachedStatement(sql: CoordinationSQL.znodeInsert).execute(arguments: [
+        try db.cachedStatement(sql: CoordinationSQL.Statement.znodeInsert).execute(arguments: [
             "path": actual.string, "parent": parentPath.string, "data": Data(data),
             "zxid": zxid, "now_ms": now, "ephemeral_owner": owner,
         ])
-        try db.cachedStatement(sql: CoordinationSQL.znodeChildrenChanged).execute(arguments: ["path": parentPath.string, "zxid": zxid])
+        try db.cachedStatement(sql: CoordinationSQL.Statement.znodeChildrenChanged).execute(arguments: ["path": parentPath.string, "zxid": zxid])
         try record(.created, actual.string, zxid: zxid, db)
         try record(.childrenChanged, parentPath.string, zxid: zxid, db)
         return actual.string
@@ -83,8 +83,8 @@ extension SQLiteZnodeStore {
         let node = try existingNode(path, db)
         try checkVersion(node, expected: version, path: path)
         guard node.stat.numChildren == 0 else { throw ZnodeError.notEmpty(path) }
-        try db.cachedStatement(sql: CoordinationSQL.znodeDelete).execute(arguments: ["path": path])
-        try db.cachedStatement(sql: CoordinationSQL.znodeChildrenChanged).execute(arguments: ["path": parentPath.string, "zxid": zxid])
+        try db.cachedStatement(sql: CoordinationSQL.Statement.znodeDelete).execute(arguments: ["path": path])
+        try db.cachedStatement(sql: CoordinationSQL.Statement.znodeChildrenChanged).execute(arguments: ["path": parentPath.string, "zxid": zxid])
         try record(.deleted, path, zxid: zxid, db)
         try record(.childrenChanged, parentPath.string, zxid: zxid, db)
     }
@@ -92,7 +92,7 @@ extension SQLiteZnodeStore {
     static func setData(_ path: String, data: [UInt8], version: Int32?, zxid: Int64, now: Int64, _ db: Database) throws -> ZnodeStat {
         let node = try existingNode(path, db)
         try checkVersion(node, expected: version, path: path)
-        try db.cachedStatement(sql: CoordinationSQL.znodeUpdateData).execute(arguments: [
+        try db.cachedStatement(sql: CoordinationSQL.Statement.znodeUpdateData).execute(arguments: [
             "path": path, "data": Data(data), "zxid": zxid, "now_ms": now,
         ])
         try record(.dataChanged, path, zxid: zxid, db)
@@ -105,16 +105,16 @@ extension SQLiteZnodeStore {
     }
 
     static func isLive(_ session: SessionID, now: Int64, _ db: Database) throws -> Bool {
-        try Int.fetchOne(db.cachedStatement(sql: CoordinationSQL.sessionIsLive), arguments: ["id": session.rawValue, "now_ms": now]) == 1
+        try Int.fetchOne(db.cachedStatement(sql: CoordinationSQL.Statement.sessionIsLive), arguments: ["id": session.rawValue, "now_ms": now]) == 1
     }
 
     /// Deletes the session's ephemeral nodes (deepest first; ephemerals have no children) and the session.
     static func endSession(_ session: SessionID, zxid: Int64, _ db: Database) throws {
-        let paths = try String.fetchAll(db.cachedStatement(sql: CoordinationSQL.sessionEphemerals), arguments: ["id": session.rawValue])
+        let paths = try String.fetchAll(db.cachedStatement(sql: CoordinationSQL.Statement.sessionEphemerals), arguments: ["id": session.rawValue])
         for path in paths {
             try delete(path, version: nil, zxid: zxid, db)
         }
-        try db.cachedStatement(sql: CoordinationSQL.sessionDelete).execute(arguments: ["id": session.rawValue])
+        try db.cachedStatement(sql: CoordinationSQL.Statement.sessionDelete).execute(arguments: ["id": session.rawValue])
     }
 
     private static func existingNode(_ path: String, _ db: Database) throws -> StoredNode {
@@ -129,6 +129,6 @@ extension SQLiteZnodeStore {
     }
 
     private static func record(_ kind: WatchedEvent.Kind, _ path: String, zxid: Int64, _ db: Database) throws {
-        try db.cachedStatement(sql: CoordinationSQL.changeInsert).execute(arguments: ["zxid": zxid, "path": path, "kind": kind.rawValue])
+        try db.cachedStatement(sql: CoordinationSQL.Statement.changeInsert).execute(arguments: ["zxid": zxid, "path": path, "kind": kind.rawValue])
     }
 }

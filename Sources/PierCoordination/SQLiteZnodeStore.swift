@@ -92,7 +92,7 @@ public final class SQLiteZnodeStore: ZnodeStore {
         let znodePath = try ZnodePath(path)
         let (children, sequence) = try read { db -> ([String]?, Int64) in
             guard try Self.node(at: znodePath, db) != nil else { return (nil, 0) }
-            let paths = try String.fetchAll(db.cachedStatement(sql: CoordinationSQL.znodeChildren), arguments: ["path": path])
+            let paths = try String.fetchAll(db.cachedStatement(sql: CoordinationSQL.Statement.znodeChildren), arguments: ["path": path])
             return (paths, try Self.lastChangeSequence(db))
         }
         guard let children else { throw .noNode(path) }
@@ -142,7 +142,7 @@ public final class SQLiteZnodeStore: ZnodeStore {
         let now = options.clock()
         let id = try write { db, _ in
             try Int64.fetchOne(
-                db.cachedStatement(sql: CoordinationSQL.sessionInsert),
+                db.cachedStatement(sql: CoordinationSQL.Statement.sessionInsert),
                 arguments: ["timeout_ms": timeoutMilliseconds, "now_ms": now, "description": description]
             )!
         }
@@ -153,7 +153,7 @@ public final class SQLiteZnodeStore: ZnodeStore {
         let now = options.clock()
         try write { db, _ in
             guard try Self.isLive(session, now: now, db) else { throw ZnodeError.sessionExpired(session) }
-            try db.cachedStatement(sql: CoordinationSQL.sessionHeartbeat).execute(arguments: ["now_ms": now, "id": session.rawValue])
+            try db.cachedStatement(sql: CoordinationSQL.Statement.sessionHeartbeat).execute(arguments: ["now_ms": now, "id": session.rawValue])
         }
     }
 
@@ -166,12 +166,12 @@ public final class SQLiteZnodeStore: ZnodeStore {
     public func expireSessions() throws(ZnodeError) -> [SessionID] {
         let now = options.clock()
         let expired = try read { db in
-            try Int64.fetchAll(db.cachedStatement(sql: CoordinationSQL.sessionsExpired), arguments: ["now_ms": now])
+            try Int64.fetchAll(db.cachedStatement(sql: CoordinationSQL.Statement.sessionsExpired), arguments: ["now_ms": now])
         }
         guard !expired.isEmpty else { return [] }
         return try write { db, zxid in
             // Re-check inside the write transaction: a heartbeat may have landed since the read.
-            let stillExpired = Set(try Int64.fetchAll(db.cachedStatement(sql: CoordinationSQL.sessionsExpired), arguments: ["now_ms": now]))
+            let stillExpired = Set(try Int64.fetchAll(db.cachedStatement(sql: CoordinationSQL.Statement.sessionsExpired), arguments: ["now_ms": now]))
             var ended: [SessionID] = []
             for id in expired where stillExpired.contains(id) {
                 try Self.endSession(SessionID(rawValue: id), zxid: zxid, db)
@@ -265,7 +265,7 @@ public final class SQLiteZnodeStore: ZnodeStore {
         let keep = options.retainedChanges
         do {
             try database.write { db in
-                try db.cachedStatement(sql: CoordinationSQL.changesPrune).execute(arguments: ["keep": keep])
+                try db.cachedStatement(sql: CoordinationSQL.Statement.changesPrune).execute(arguments: ["keep": keep])
             }
         } catch {
             throw Self.storageError(error)
@@ -286,7 +286,7 @@ public final class SQLiteZnodeStore: ZnodeStore {
         let result: T
         do {
             result = try database.write { db in
-                let zxid = try Int64.fetchOne(db.cachedStatement(sql: CoordinationSQL.nextZxid))!
+                let zxid = try Int64.fetchOne(db.cachedStatement(sql: CoordinationSQL.Statement.nextZxid))!
                 return try body(db, zxid)
             }
         } catch {

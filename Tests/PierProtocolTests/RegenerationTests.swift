@@ -3,13 +3,14 @@ import PierCodegen
 import Testing
 
 /// The generated code is committed; this fails when it no longer matches what the generator
-/// makes from `schema/kafka` (run `swift run pier-codegen` and commit the result).
+/// makes from `schema/kafka` and `schema/sqlite` (run `swift run pier-codegen` and commit the result).
 @Suite struct RegenerationTests {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func committedCodeMatchesAFreshGeneration() throws {
         let expected = try Generator.generate(kafkaSchemaDirectory: Self.packageRoot.appendingPathComponent("schema/kafka"))
+            .merging(try Generator.generateEmbeddedSQL(sqliteSchemaDirectory: Self.packageRoot.appendingPathComponent("schema/sqlite"))) { $1 }
         #expect(expected.count > 370)
         var stale: [String] = []
         for (path, contents) in expected {

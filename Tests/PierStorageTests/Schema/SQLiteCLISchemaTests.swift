@@ -24,14 +24,23 @@ import Testing
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    static let schemaDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("schema/sqlite/partition")
+
+    static func sqlFiles(_ folder: URL) throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "sql" }
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
     @Test func migrationsAndStatementsRunInTheCLI() throws {
         let database = NSTemporaryDirectory() + "pier-cli-\(UUID().uuidString).sqlite"
         defer { try? FileManager.default.removeItem(atPath: database) }
-        for file in try PartitionSQLGenerator.migrationFiles() {
+        for file in try Self.sqlFiles(Self.schemaDirectory) {
             let result = try Self.run(database, try String(contentsOf: file, encoding: .utf8))
             #expect(result.status == 0, "\(file.lastPathComponent): \(result.output)")
         }
-        for file in try PartitionSQLGenerator.statementFiles() {
+        for file in try Self.sqlFiles(Self.schemaDirectory.appendingPathComponent("statements")) {
             let result = try Self.run(database, "EXPLAIN " + (try String(contentsOf: file, encoding: .utf8)))
             #expect(result.status == 0, "\(file.lastPathComponent): \(result.output)")
         }
