@@ -80,7 +80,12 @@ let package = Package(
         // MARK: Broker
         .target(
             name: "PierBroker",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "PierProtocol", "PierCoordination",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         // MARK: Command-line tool
@@ -89,6 +94,7 @@ let package = Package(
             dependencies: [
                 "PierProtocol",
                 "PierCoordination",
+                "PierBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,29 +1,75 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import PierBroker
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a broker.",
         discussion: """
             Defaults give a single embedded broker: data under ./pier-data, coordination embedded \
-            in that directory, Kafka listener on 127.0.0.1:9092, the SQLite storage engine.
+            in that directory (coordination.db), Kafka listener on 127.0.0.1:9092. Settings use \
+            Kafka's names; a --config file (server.properties style) is read first, flags win.
+
+            This build answers ApiVersions and Metadata (brokers, topics, partition leaders); \
+            producing and fetching records come with the rest of the broker. Stop with SIGINT or SIGTERM.
             """
     )
 
-    enum Engine: String, ExpressibleByArgument, CaseIterable {
-        case sqlite, segments
-    }
+    @Option(help: "Directory holding partitions and coordination state (log.dirs).")
+    var dataDir: String?
 
-    @Option(help: "Directory holding partitions and coordination state.")
-    var dataDir: String = "./pier-data"
+    @Option(help: "Address the Kafka listener binds, as HOST:PORT (port 0 picks a free one).")
+    var listen: String?
 
-    @Option(help: "Address the Kafka listener binds, as HOST:PORT.")
-    var listen: String = "127.0.0.1:9092"
+    @Option(help: "This broker's id (node.id).")
+    var nodeId: Int32?
 
-    @Option(help: "Storage engine for partitions.")
-    var engine: Engine = .sqlite
+    @Option(help: "A server.properties-style file of Kafka settings.")
+    var config: String?
 
     func run() async throws {
-        print("pier serve: the broker is not built yet (it lands with the broker issue); nothing is listening on \(listen).")
-        throw ExitCode(2)
+        var settings: [String: String] = ["log.dirs": "./pier-data", "listeners": "127.0.0.1:9092"]
+        if let config {
+            let text: String
+            do { text = try String(contentsOfFile: config, encoding: .utf8) } catch {
+                throw CLIFailure("cannot read config file \(config): \(error.localizedDescription)")
+            }
+            do { settings.merge(try Broker.parseProperties(text)) { $1 } } catch {
+                throw CLIFailure("\(config): \(error)")
+            }
+        }
+        if let dataDir { settings["log.dirs"] = dataDir }
+        if let listen { settings["listeners"] = listen }
+        if let nodeId { settings["node.id"] = String(nodeId) }
+
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let logger = Logger(label: "pier")
+        let broker: Broker
+        do {
+            broker = try await Broker.start(settings: settings, logger: logger)
+        } catch {
+            throw CLIFailure("cannot start the broker: \(error)")
+        }
+        let listening = "pier: listening on \(settings["listeners"].map(Self.host) ?? "127.0.0.1"):\(broker.boundPort)\n"
+        FileHandle.standardOutput.write(Data(listening.utf8))
+
+        let signals = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { Task { await broker.shutdown() } }
+            source.resume()
+            return source
+        }
+        try await broker.waitUntilClosed()
+        signals.forEach { $0.cancel() }
+        // The listener is closed; let shutdown finish ending the session and the event loops.
+        await broker.shutdown()
+    }
+
+    private static func host(_ listener: String) -> String {
+        let address = listener.split(separator: "/").last.map(String.init) ?? listener
+        return address.lastIndex(of: ":").map { String(address[..<$0]) } ?? address
     }
 }

@@ -1,0 +1,59 @@
+import Logging
+import NIOCore
+import PierCoordination
+import PierProtocol
+
+/// Decodes a request frame, hands it to the handler for its API and encodes the response frame.
+struct RequestRouter: Sendable {
+    let metadata: MetadataHandler
+    let logger: Logger
+
+    func handle(frame: ByteBuffer) -> RequestOutcome {
+        var body = frame
+        let header: RequestHeader
+        do {
+            header = try RequestHeader.decode(from: &body).header
+        } catch {
+            return .close(reason: "unreadable request header: \(error)")
+        }
+        guard let apiKey = ApiKey(rawValue: header.requestApiKey) else {
+            return .close(reason: "unknown api key \(header.requestApiKey)")
+        }
+        let version = header.requestApiVersion
+        // ApiVersions is answered whatever its version: that is how a client learns what to use.
+        if apiKey == .apiVersions {
+            let (response, responseVersion) = ApiVersionsHandler.response(to: version)
+            return encode(response, version: responseVersion, header: header, apiKey: apiKey)
+        }
+        guard SupportedApis.supports(apiKey, version: version) else {
+            return .close(reason: "\(apiKey) v\(version) is not advertised by this broker")
+        }
+        do {
+            switch try KafkaRequestBody.decode(apiKey: header.requestApiKey, version: version, from: &body) {
+            case .metadata(let request):
+                return encode(try metadata.response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            default:
+                return .close(reason: "\(apiKey) has no handler")
+            }
+        } catch let error as KafkaDecodingError {
+            return .close(reason: "malformed \(apiKey) v\(version) request: \(error)")
+        } catch {
+            logger.error("request failed", metadata: ["api": "\(apiKey)", "error": "\(error)"])
+            return .close(reason: "\(apiKey) failed: \(error)")
+        }
+    }
+
+    private func encode(_ response: some KafkaMessage, version: Int16, header: RequestHeader, apiKey: ApiKey) -> RequestOutcome {
+        var frame = ByteBuffer()
+        do {
+            try frame.writeKafkaFrame { buffer throws(KafkaEncodingError) in
+                ResponseHeader.write(correlationId: header.correlationId, apiKey: apiKey, apiVersion: version, into: &buffer)
+                try response.encode(into: &buffer, version: version)
+            }
+        } catch {
+            logger.error("response could not be encoded", metadata: ["api": "\(apiKey)", "version": "\(version)", "error": "\(error)"])
+            return .close(reason: "response encoding failed: \(error)")
+        }
+        return .respond(frame)
+    }
+}

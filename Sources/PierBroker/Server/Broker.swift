@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PierCoordination
+import PierProtocol
+import Synchronization
+
+/// A running broker: the Kafka listener, its coordination session and registration.
+public final class Broker: Sendable {
+    /// Where the listener actually bound (port 0 in the settings picks a free one).
+    public let boundPort: Int
+    public let nodeID: Int32
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    private let store: SQLiteZnodeStore
+    private let session: SessionID
+    private let heartbeat: RepeatedTask
+    private let logger: Logger
+    private let stopping = Mutex<Task<Void, Never>?>(nil)
+
+    /// How long the broker's coordination session survives without heartbeats (Kafka's
+    /// `zookeeper.session.timeout.ms` default).
+    static let sessionTimeoutMilliseconds: Int64 = 18_000
+
+    /// Starts a broker from Kafka-style settings (`listeners`, `log.dirs`, `node.id`, ...): the
+    /// properties file's, then the command line's on top.
+    public static func start(settings: [String: String], logger: Logger) async throws -> Broker {
+        var configuration = BrokerConfiguration()
+        try configuration.apply(settings)
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let store = try SQLiteZnodeStore(path: configuration.dataDirectory + "/coordination.db")
+        let cluster = ClusterMetadata(store: store)
+        try cluster.ensureSkeleton()
+        let clusterID = try cluster.clusterID { TopicAssignment(topicID: UUID(), replicas: [:]).topicID }
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let router = RequestRouter(metadata: MetadataHandler(cluster: cluster, clusterID: clusterID, nodeID: configuration.nodeID), logger: logger)
+        let maximumRequestBytes = configuration.maximumRequestBytes
+        let channel: any Channel
+        do {
+            channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: maximumRequestBytes)))
+                        try channel.pipeline.syncOperations.addHandler(KafkaConnectionHandler(router: router, logger: logger))
+                    }
+                }
+                .bind(host: configuration.listenerHost, port: configuration.listenerPort)
+                .get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        let port = channel.localAddress?.port ?? configuration.listenerPort
+
+        let session = try store.openSession(timeoutMilliseconds: sessionTimeoutMilliseconds, description: "broker \(configuration.nodeID)")
+        let registration = BrokerRegistration(
+            host: configuration.listenerHost, port: Int32(port), registeredAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)
+        )
+        try await register(cluster: cluster, nodeID: configuration.nodeID, registration: registration, session: session, logger: logger)
+        _ = try cluster.electController(configuration.nodeID, session: session, nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+
+        let heartbeat = group.next().scheduleRepeatedTask(
+            initialDelay: .milliseconds(sessionTimeoutMilliseconds / 3), delay: .milliseconds(sessionTimeoutMilliseconds / 3)
+        ) { _ in
+            do { try store.heartbeat(session) } catch { logger.error("coordination heartbeat failed", metadata: ["error": "\(error)"]) }
+        }
+        logger.info("broker started", metadata: ["node": "\(configuration.nodeID)", "listener": "\(configuration.listenerHost):\(port)",
+                                                  "data": "\(configuration.dataDirectory)", "cluster": "\(clusterID)"])
+        return Broker(boundPort: port, nodeID: configuration.nodeID, group: group, channel: channel, store: store,
+                      session: session, heartbeat: heartbeat, logger: logger)
+    }
+
+    private init(boundPort: Int, nodeID: Int32, group: MultiThreadedEventLoopGroup, channel: any Channel,
+                 store: SQLiteZnodeStore, session: SessionID, heartbeat: RepeatedTask, logger: Logger) {
+        self.boundPort = boundPort
+        self.nodeID = nodeID
+        self.group = group
+        self.channel = channel
+        self.store = store
+        self.session = session
+        self.heartbeat = heartbeat
+        self.logger = logger
+    }
+
+    /// A restarted broker may find its previous registration still there until that session
+    /// expires; it waits for it rather than failing, as a ZooKeeper-based Kafka broker does.
+    private static func register(
+        cluster: ClusterMetadata, nodeID: Int32, registration: BrokerRegistration, session: SessionID, logger: Logger
+    ) async throws {
+        let deadline = Date().addingTimeInterval(Double(sessionTimeoutMilliseconds) / 1000 * 2)
+        while true {
+            let result = Result { () throws(ClusterMetadataError) in try cluster.registerBroker(nodeID, registration, session: session) }
+            guard case .failure(let error) = result else { return }
+            guard error == .brokerAlreadyRegistered(nodeID), Date() < deadline else { throw error }
+            logger.notice("broker id still registered by an earlier session; waiting for it to expire", metadata: ["node": "\(nodeID)"])
+            try await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// Waits until the listener closes (after `shutdown`).
+    public func waitUntilClosed() async throws {
+        try await channel.closeFuture.get()
+    }
+
+    /// Stops accepting, closes the listener and ends the coordination session (removing the
+    /// registration at once rather than after the session timeout). Every caller waits for the same stop.
+    public func shutdown() async {
+        let task = stopping.withLock { task -> Task<Void, Never> in
+            if let task { return task }
+            let newTask = Task { await self.stop() }
+            task = newTask
+            return newTask
+        }
+        await task.value
+    }
+
+    private func stop() async {
+        heartbeat.cancel()
+        try? await channel.close()
+        do { try store.closeSession(session) } catch { logger.warning("closing the coordination session failed", metadata: ["error": "\(error)"]) }
+        store.close()
+        try? await group.shutdownGracefully()
+        logger.info("broker stopped", metadata: ["node": "\(nodeID)"])
+    }
+}
+
+extension Broker {
+    /// Parses `server.properties`-style text into settings for `start(settings:logger:)`.
+    public static func parseProperties(_ text: String) throws -> [String: String] {
+        try BrokerConfiguration.parseProperties(text)
+    }
+}
