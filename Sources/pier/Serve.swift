@@ -52,9 +52,6 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CLIFailure("cannot start the broker: \(error)")
         }
-        let listening = "pier: listening on \(settings["listeners"].map(Self.host) ?? "127.0.0.1"):\(broker.boundPort)\n"
-        FileHandle.standardOutput.write(Data(listening.utf8))
-
         let signals = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
@@ -62,6 +59,9 @@ struct Serve: AsyncParsableCommand {
             source.resume()
             return source
         }
+        // Announced only once SIGTERM is handled, so whoever waits for this line can stop us cleanly.
+        let listening = "pier: listening on \(settings["listeners"].map(Self.host) ?? "127.0.0.1"):\(broker.boundPort)\n"
+        FileHandle.standardOutput.write(Data(listening.utf8))
         try await broker.waitUntilClosed()
         signals.forEach { $0.cancel() }
         // The listener is closed; let shutdown finish ending the session and the event loops.
