@@ -101,6 +101,7 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(name: "PierTestSupport", path: "Tests/PierTestSupport"),
         .testTarget(
             name: "PierProtocolTests",
             dependencies: [
@@ -127,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PierCoordinationTests",
-            dependencies: ["PierCoordination"]
+            dependencies: ["PierCoordination", "PierTestSupport"]
         ),
         .testTarget(
             name: "PierBrokerTests",
@@ -135,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PierCLITests",
-            dependencies: ["pier", "PierCoordination"]
+            dependencies: ["pier", "PierCoordination", "PierTestSupport"]
         ),
 
         // MARK: Benchmarks (swift package --allow-writing-to-package-directory benchmark)

@@ -1,13 +1,14 @@
 import Foundation
 import PierCoordination
+import PierTestSupport
 import Testing
 
 /// `pier serve` as a user runs it, driven by real Kafka clients over loopback.
 @Suite(.serialized) struct ServeTests {
-    @Test(.enabled(if: Clients.mustRun("kcat")))
+    @Test(.enabled(if: ExternalTool.mustRun("kcat")))
     func kcatListsTheBrokerAndTopics() throws {
         let broker = try BrokerProcess()
-        let empty = try Clients.run("kcat", ["-L", "-J", "-b", broker.bootstrap, "-m", "10"])
+        let empty = try ExternalTool.run("kcat", arguments: ["-L", "-J", "-b", broker.bootstrap, "-m", "10"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(empty.utf8)) as? [String: Any])
         let brokers = try #require(json["brokers"] as? [[String: Any]])
         #expect(brokers.count == 1)
@@ -22,7 +23,7 @@ import Testing
             "orders", assignment: TopicAssignment(topicID: UUID(), replicas: [0: [1], 1: [1], 2: [1]]), config: [:]
         )
         store.close()
-        let listed = try Clients.run("kcat", ["-L", "-J", "-b", broker.bootstrap, "-t", "orders", "-m", "10"])
+        let listed = try ExternalTool.run("kcat", arguments: ["-L", "-J", "-b", broker.bootstrap, "-t", "orders", "-m", "10"])
         let topics = try #require((try JSONSerialization.jsonObject(with: Data(listed.utf8)) as? [String: Any])?["topics"] as? [[String: Any]])
         #expect(topics.count == 1)
         #expect(topics.first?["topic"] as? String == "orders")
@@ -32,10 +33,10 @@ import Testing
         #expect(broker.stop() == 0)
     }
 
-    @Test(.enabled(if: Clients.mustRun("python3")))
+    @Test(.enabled(if: ExternalTool.mustRun("python3")))
     func pythonClientsReadMetadata() throws {
         let broker = try BrokerProcess()
-        let confluent = try Clients.run("python3", ["-c", """
+        let confluent = try ExternalTool.run("python3", arguments: ["-c", """
             import sys
             from confluent_kafka.admin import AdminClient
             metadata = AdminClient({"bootstrap.servers": sys.argv[1]}).list_topics(timeout=20)
@@ -43,7 +44,7 @@ import Testing
             """, broker.bootstrap])
         #expect(confluent.trimmingCharacters(in: .whitespacesAndNewlines) == "[1] 1 0 True")
 
-        let kafkaPython = try Clients.run("python3", ["-c", """
+        let kafkaPython = try ExternalTool.run("python3", arguments: ["-c", """
             import sys
             from kafka import KafkaAdminClient, KafkaConsumer
             consumer = KafkaConsumer(bootstrap_servers=sys.argv[1], request_timeout_ms=20000)
@@ -59,10 +60,10 @@ import Testing
     }
 
     /// Malformed and hostile frames close only their own connection; the broker keeps serving.
-    @Test(.enabled(if: Clients.mustRun("python3") && Clients.mustRun("kcat")))
+    @Test(.enabled(if: ExternalTool.mustRun("python3") && ExternalTool.mustRun("kcat")))
     func badFramesCloseOnlyTheirConnection() throws {
         let broker = try BrokerProcess()
-        let report = try Clients.run("python3", ["-c", """
+        let report = try ExternalTool.run("python3", arguments: ["-c", """
             import os, socket, struct, sys, json
             host, port = sys.argv[1].split(":")
             def exchange(payload, read=True):
@@ -105,7 +106,7 @@ import Testing
         #expect(advertised.contains([18, 0, 3]) && advertised.contains([3, 0, 12]))
 
         #expect(broker.isRunning)
-        _ = try Clients.run("kcat", ["-L", "-b", broker.bootstrap, "-m", "10"])
+        _ = try ExternalTool.run("kcat", arguments: ["-L", "-b", broker.bootstrap, "-m", "10"])
         #expect(broker.stop() == 0)
     }
 

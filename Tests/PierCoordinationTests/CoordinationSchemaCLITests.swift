@@ -1,4 +1,5 @@
 import Foundation
+import PierTestSupport
 import Testing
 
 /// `schema/sqlite/coordination` run through the real `sqlite3` CLI: every migration in order on a
