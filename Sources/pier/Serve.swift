@@ -52,18 +52,11 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CLIFailure("cannot start the broker: \(error)")
         }
-        let signals = [SIGINT, SIGTERM].map { signalNumber -> any DispatchSourceSignal in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { Task { await broker.shutdown() } }
-            source.resume()
-            return source
-        }
+        StopSignals.install { Task { await broker.shutdown() } }
         // Announced only once SIGTERM is handled, so whoever waits for this line can stop us cleanly.
         let listening = "pier: listening on \(settings["listeners"].map(Self.host) ?? "127.0.0.1"):\(broker.boundPort)\n"
         FileHandle.standardOutput.write(Data(listening.utf8))
         try await broker.waitUntilClosed()
-        signals.forEach { $0.cancel() }
         // The listener is closed; let shutdown finish ending the session and the event loops.
         await broker.shutdown()
     }
@@ -71,5 +64,33 @@ struct Serve: AsyncParsableCommand {
     private static func host(_ listener: String) -> String {
         let address = listener.split(separator: "/").last.map(String.init) ?? listener
         return address.lastIndex(of: ":").map { String(address[..<$0]) } ?? address
+    }
+}
+
+/// SIGINT and SIGTERM stop the broker cleanly. The handler is installed with `signal()`, which takes
+/// effect at once, so a signal that arrives the moment the broker has announced itself is not lost
+/// (a Dispatch signal source is armed asynchronously and can miss it). The handler only writes a
+/// byte to a pipe, which is async-signal-safe; a thread waiting on the pipe starts the shutdown.
+private enum StopSignals {
+    nonisolated(unsafe) static var pipeWriteEnd: Int32 = -1
+
+    static func install(_ onStop: @escaping @Sendable () -> Void) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { return }
+        pipeWriteEnd = ends[1]
+        let readEnd = ends[0]
+        let thread = Thread {
+            var byte: UInt8 = 0
+            while read(readEnd, &byte, 1) < 0 && errno == EINTR {}
+            onStop()
+        }
+        thread.name = "pier.stop-signals"
+        thread.start()
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber) { _ in
+                var byte: UInt8 = 1
+                _ = write(StopSignals.pipeWriteEnd, &byte, 1)
+            }
+        }
     }
 }
