@@ -53,13 +53,16 @@ struct ArbitraryValues {
         ByteBuffer(bytes: (0..<below(40)).map { _ in UInt8(truncatingIfNeeded: next()) })
     }
 
-    /// Tags above any the schemas use, ascending as they travel, with random payloads.
+    /// Tags the struct does not define, ascending as they travel, with random payloads.
     mutating func unknownTaggedFields(avoiding known: Set<UInt32>) -> [KafkaTaggedField] {
         guard bool() else { return [] }
-        var tag: UInt32 = 1000
-        return (0..<(1 + below(2))).map { _ in
+        var fields: [KafkaTaggedField] = []
+        var tag = UInt32(below(4))
+        for _ in 0..<(1 + below(2)) {
+            while known.contains(tag) { tag += 1 }
+            fields.append(KafkaTaggedField(tag: tag, data: bytes()))
             tag += UInt32(1 + below(300))
-            return KafkaTaggedField(tag: tag, data: bytes())
         }
+        return fields
     }
 }

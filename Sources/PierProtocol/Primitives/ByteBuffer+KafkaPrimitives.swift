@@ -137,7 +137,7 @@ extension ByteBuffer {
         }
         if length == -1 { return nil }
         guard length >= 0 else { throw .negativeLength(field: field, length: length) }
-        guard length <= readableBytes / Swift.max(minimumElementSize, 1) || (length == 0) else {
+        guard length <= readableBytes / Swift.max(minimumElementSize, 1) else {
             throw .lengthExceedsBuffer(field: field, length: length, remaining: readableBytes)
         }
         return length
@@ -223,7 +223,7 @@ extension ByteBuffer {
     @inlinable
     public mutating func readKafkaTaggedFieldSection() throws(KafkaDecodingError) -> [KafkaTaggedField] {
         let count = Int(try readUnsignedVarint())
-        guard count == 0 || count <= readableBytes / 2 else {
+        guard count <= readableBytes / 2 else {
             throw .lengthExceedsBuffer(field: "tagged fields", length: count, remaining: readableBytes)
         }
         var fields: [KafkaTaggedField] = []
