@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PierBroker
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,8 +12,9 @@ struct Serve: AsyncParsableCommand {
             in that directory (coordination.db), Kafka listener on 127.0.0.1:9092. Settings use \
             Kafka's names; a --config file (server.properties style) is read first, flags win.
 
-            This build answers ApiVersions and Metadata (brokers, topics, partition leaders); \
-            producing and fetching records come with the rest of the broker. Stop with SIGINT or SIGTERM.
+            New partitions use the SQLite engine unless --engine segments is given; existing \
+            partitions keep the engine they were created with. Stop with SIGINT or SIGTERM: requests \
+            in flight are answered, logs are flushed and closed, and the broker deregisters.
             """
     )
 
@@ -28,6 +30,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A server.properties-style file of Kafka settings.")
     var config: String?
 
+    @Option(help: "Storage engine for new partitions: sqlite or segments (storage.engine).")
+    var engine: String?
+
     func run() async throws {
         var settings: [String: String] = ["log.dirs": "./pier-data", "listeners": "127.0.0.1:9092"]
         if let config {
@@ -42,6 +47,7 @@ struct Serve: AsyncParsableCommand {
         if let dataDir { settings["log.dirs"] = dataDir }
         if let listen { settings["listeners"] = listen }
         if let nodeId { settings["node.id"] = String(nodeId) }
+        if let engine { settings["storage.engine"] = engine }
 
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "pier")
@@ -51,13 +57,14 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw CLIFailure("cannot start the broker: \(error)")
         }
-        StopSignals.install { Task { await broker.shutdown() } }
+        // Signals are caught by StopSignals (armed synchronously), not by the service group, whose
+        // Dispatch sources arm asynchronously and could miss a SIGTERM sent right after start.
+        let services = ServiceGroup(services: broker.services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
+        StopSignals.install { Task { await services.triggerGracefulShutdown() } }
         // Announced only once SIGTERM is handled, so whoever waits for this line can stop us cleanly.
         let listening = "pier: listening on \(settings["listeners"].map(Self.host) ?? "127.0.0.1"):\(broker.boundPort)\n"
         FileHandle.standardOutput.write(Data(listening.utf8))
-        try await broker.waitUntilClosed()
-        // The listener is closed; let shutdown finish ending the session and the event loops.
-        await broker.shutdown()
+        try await services.run()
     }
 
     private static func host(_ listener: String) -> String {

@@ -1,3 +1,5 @@
+import PierStorage
+
 /// The broker's own settings: Kafka's names, read from a `server.properties`-style file and then
 /// overridden by command-line flags. Topic defaults (`log.retention.ms`, ...) pass through to
 /// `TopicConfiguration` as broker synonyms.
@@ -12,6 +14,14 @@ struct BrokerConfiguration: Sendable, Equatable {
     /// `socket.request.max.bytes`: the largest request frame accepted.
     var maximumRequestBytes = 104_857_600
     var retentionCheckIntervalMilliseconds: Int64 = 300_000
+    /// `connections.max.idle.ms`: a connection with no traffic for this long is closed.
+    var connectionsMaxIdleMilliseconds: Int64 = 600_000
+    /// `storage.engine` (Pier's own setting, `--engine`): the engine new partitions are created with.
+    var storageEngine: StorageEngine = .sqlite
+    /// `num.io.threads`: threads that run blocking storage calls.
+    var ioThreads = 8
+    /// `log.flush.interval.ms`: unset leaves flushing to the operating system, as Kafka does.
+    var flushPolicy: FlushPolicy = .operatingSystem
     /// Every setting as given (file, then flags), for topic defaults and DescribeConfigs on the broker.
     var settings: [String: String] = [:]
 
@@ -67,6 +77,18 @@ struct BrokerConfiguration: Sendable, Equatable {
                 maximumRequestBytes = try Self.integer(name, value, Int.self, minimum: 1)
             case "log.retention.check.interval.ms":
                 retentionCheckIntervalMilliseconds = try Self.integer(name, value, Int64.self, minimum: 1)
+            case "connections.max.idle.ms":
+                connectionsMaxIdleMilliseconds = try Self.integer(name, value, Int64.self, minimum: 1)
+            case "storage.engine":
+                guard let engine = StorageEngine(rawValue: value) else {
+                    throw .invalidValue(name: name, value: value, expected: StorageEngine.allCases.map(\.rawValue).joined(separator: " or "))
+                }
+                storageEngine = engine
+            case "num.io.threads":
+                ioThreads = try Self.integer(name, value, Int.self, minimum: 1)
+            case "log.flush.interval.ms":
+                let milliseconds = try Self.integer(name, value, Int64.self, minimum: 0)
+                flushPolicy = milliseconds == 0 ? .everyAppend : .interval(milliseconds: milliseconds)
             default:
                 break
             }

@@ -3,64 +3,81 @@ import PierCoordination
 import PierProtocol
 
 /// Metadata: the live brokers and the requested topics (all when the request says so), read from
-/// the coordination store's Kafka layout.
+/// the coordination store's Kafka layout. Unknown topics are created when the client allows it
+/// and `auto.create.topics.enable` is on.
 struct MetadataHandler {
-    let cluster: ClusterMetadata
-    let clusterID: String
-    let nodeID: Int32
+    let context: BrokerContext
 
-    func response(to request: MetadataRequest, version: Int16) throws -> MetadataResponse {
+    func response(to request: MetadataRequest, version: Int16) async throws -> MetadataResponse {
+        try await context.blocking { try respond(to: request, version: version) }
+    }
+
+    private func respond(to request: MetadataRequest, version: Int16) throws -> MetadataResponse {
         var response = MetadataResponse()
-        let brokers = try cluster.liveBrokers()
+        let brokers = try context.cluster.liveBrokers()
         response.brokers = brokers.sorted { $0.key < $1.key }.map { id, registration in
             MetadataResponse.MetadataResponseBroker(nodeId: id, host: registration.host, port: registration.port, rack: registration.rack)
         }
-        response.clusterId = version >= 2 ? clusterID : nil
-        response.controllerId = try cluster.controller() ?? nodeID
+        response.clusterId = version >= 2 ? context.clusterID : nil
+        response.controllerId = try context.cluster.controller() ?? context.nodeID
+        let liveBrokers = Set(brokers.keys)
 
         // v0 has no null: an empty list means every topic there.
         let wantsAll = request.topics == nil || (version == 0 && request.topics?.isEmpty == true)
         if wantsAll {
-            response.topics = try cluster.topicNames().map { try describe(name: $0, liveBrokers: Set(brokers.keys)) }
+            response.topics = try context.topics.topicNames().map { try describe(name: $0, liveBrokers: liveBrokers, mayCreate: false) }
         } else {
+            // Before v4 there is no flag: brokers always auto-created.
+            let clientAllows = version < 4 || request.allowAutoTopicCreation
             response.topics = try (request.topics ?? []).map { requested in
                 if let name = requested.name {
-                    return try describe(name: name, liveBrokers: Set(brokers.keys))
+                    return try describe(name: name, liveBrokers: liveBrokers, mayCreate: clientAllows && context.configuration.autoCreateTopics)
                 }
-                return try describe(topicID: requested.topicId, liveBrokers: Set(brokers.keys))
+                return try describe(topicID: requested.topicId, liveBrokers: liveBrokers)
             }
         }
         return response
     }
 
-    private func describe(name: String, liveBrokers: Set<Int32>) throws -> MetadataResponse.MetadataResponseTopic {
+    private func describe(name: String, liveBrokers: Set<Int32>, mayCreate: Bool) throws -> MetadataResponse.MetadataResponseTopic {
         if TopicName.problem(with: name) != nil {
             return MetadataResponse.MetadataResponseTopic(errorCode: ErrorCode.invalidTopicException.rawValue, name: name)
         }
-        guard let assignment = try cluster.topic(name) else {
+        var found = try context.topics.view(name)
+        if found == nil && mayCreate {
+            do {
+                found = try context.topics.create(TopicManager.Creation(name: name, configs: [:]))
+            } catch let problem where problem.errorCode == .topicAlreadyExists {
+                found = try context.topics.refresh(name)  // another client's metadata request created it first
+            } catch {
+                context.logger.warning("auto-creating a topic failed", metadata: ["topic": "\(name)", "error": "\(error.message)"])
+                return MetadataResponse.MetadataResponseTopic(errorCode: error.errorCode.rawValue, name: name)
+            }
+        }
+        guard let view = found else {
             return MetadataResponse.MetadataResponseTopic(errorCode: ErrorCode.unknownTopicOrPartition.rawValue, name: name)
         }
-        var topic = MetadataResponse.MetadataResponseTopic(name: name, topicId: assignment.topicUUID.map(KafkaUUID.init) ?? .zero)
-        topic.partitions = try assignment.replicasByPartition.map { partition, replicas in
-            guard let (state, _) = try cluster.partitionState(name, partition) else {
+        var topic = MetadataResponse.MetadataResponseTopic(name: name, topicId: KafkaUUID(view.topicID))
+        topic.partitions = view.partitions.sorted { $0.key < $1.key }.map { partition, details in
+            guard let state = details.state else {
                 return MetadataResponse.MetadataResponsePartition(
-                    errorCode: ErrorCode.leaderNotAvailable.rawValue, partitionIndex: partition, leaderId: -1, replicaNodes: replicas
+                    errorCode: ErrorCode.leaderNotAvailable.rawValue, partitionIndex: partition, leaderId: -1, replicaNodes: details.replicas
                 )
             }
             let leaderIsLive = liveBrokers.contains(state.leader)
             return MetadataResponse.MetadataResponsePartition(
                 errorCode: leaderIsLive ? ErrorCode.noError.rawValue : ErrorCode.leaderNotAvailable.rawValue,
                 partitionIndex: partition, leaderId: leaderIsLive ? state.leader : -1, leaderEpoch: state.leaderEpoch,
-                replicaNodes: replicas, isrNodes: state.isr, offlineReplicas: replicas.filter { !liveBrokers.contains($0) }
+                replicaNodes: details.replicas, isrNodes: state.isr, offlineReplicas: details.replicas.filter { !liveBrokers.contains($0) }
             )
         }
         return topic
     }
 
     private func describe(topicID: KafkaUUID, liveBrokers: Set<Int32>) throws -> MetadataResponse.MetadataResponseTopic {
-        for name in try cluster.topicNames() {
-            if let assignment = try cluster.topic(name), assignment.topicUUID.map(KafkaUUID.init) == topicID {
-                return try describe(name: name, liveBrokers: liveBrokers)
+        for name in try context.topics.topicNames() {
+            if let view = try context.topics.view(name), KafkaUUID(view.topicID) == topicID {
+                return try describe(name: name, liveBrokers: liveBrokers, mayCreate: false)
             }
         }
         return MetadataResponse.MetadataResponseTopic(errorCode: ErrorCode.unknownTopicId.rawValue, name: nil, topicId: topicID)

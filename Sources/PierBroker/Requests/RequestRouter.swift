@@ -1,14 +1,12 @@
 import Logging
 import NIOCore
-import PierCoordination
 import PierProtocol
 
 /// Decodes a request frame, hands it to the handler for its API and encodes the response frame.
 struct RequestRouter: Sendable {
-    let metadata: MetadataHandler
-    let logger: Logger
+    let context: BrokerContext
 
-    func handle(frame: ByteBuffer) -> RequestOutcome {
+    func handle(frame: ByteBuffer) async -> RequestOutcome {
         var body = frame
         let header: RequestHeader
         do {
@@ -28,17 +26,21 @@ struct RequestRouter: Sendable {
         guard SupportedApis.supports(apiKey, version: version) else {
             return .close(reason: "\(apiKey) v\(version) is not advertised by this broker")
         }
+        let request: KafkaRequestBody
         do {
-            switch try KafkaRequestBody.decode(apiKey: header.requestApiKey, version: version, from: &body) {
+            request = try KafkaRequestBody.decode(apiKey: header.requestApiKey, version: version, from: &body)
+        } catch {
+            return .close(reason: "malformed \(apiKey) v\(version) request: \(error)")
+        }
+        do {
+            switch request {
             case .metadata(let request):
-                return encode(try metadata.response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+                return encode(try await MetadataHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             default:
                 return .close(reason: "\(apiKey) has no handler")
             }
-        } catch let error as KafkaDecodingError {
-            return .close(reason: "malformed \(apiKey) v\(version) request: \(error)")
         } catch {
-            logger.error("request failed", metadata: ["api": "\(apiKey)", "error": "\(error)"])
+            context.logger.error("request failed", metadata: ["api": "\(apiKey)", "version": "\(version)", "error": "\(error)"])
             return .close(reason: "\(apiKey) failed: \(error)")
         }
     }
@@ -51,7 +53,7 @@ struct RequestRouter: Sendable {
                 try response.encode(into: &buffer, version: version)
             }
         } catch {
-            logger.error("response could not be encoded", metadata: ["api": "\(apiKey)", "version": "\(version)", "error": "\(error)"])
+            context.logger.error("response could not be encoded", metadata: ["api": "\(apiKey)", "version": "\(version)", "error": "\(error)"])
             return .close(reason: "response encoding failed: \(error)")
         }
         return .respond(frame)

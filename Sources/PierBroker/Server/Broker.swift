@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import PierCoordination
 import PierProtocol
+import PierStorage
 import Synchronization
 
 /// A running broker: the Kafka listener, its coordination session and registration.
@@ -11,6 +12,8 @@ public final class Broker: Sendable {
     /// Where the listener actually bound (port 0 in the settings picks a free one).
     public let boundPort: Int
     public let nodeID: Int32
+    let context: BrokerContext
+    private let inFlight: InFlightRequests
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let store: SQLiteZnodeStore
@@ -35,23 +38,37 @@ public final class Broker: Sendable {
         let clusterID = try cluster.clusterID { TopicAssignment(topicID: UUID(), replicas: [:]).topicID }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let router = RequestRouter(metadata: MetadataHandler(cluster: cluster, clusterID: clusterID, nodeID: configuration.nodeID), logger: logger)
+        let storageThreads = NIOThreadPool(numberOfThreads: configuration.ioThreads)
+        storageThreads.start()
+        let registry = PartitionRegistry(dataDirectory: configuration.dataDirectory, engine: configuration.storageEngine,
+                                         flushPolicy: configuration.flushPolicy, logger: logger)
+        let context = BrokerContext(
+            nodeID: configuration.nodeID, clusterID: clusterID, configuration: configuration, cluster: cluster,
+            topics: TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger),
+            registry: registry, appends: AppendNotifier(), storageThreads: storageThreads, logger: logger
+        )
+        let router = RequestRouter(context: context)
+        let inFlight = InFlightRequests()
         let maximumRequestBytes = configuration.maximumRequestBytes
+        let idleTimeout = TimeAmount.milliseconds(configuration.connectionsMaxIdleMilliseconds)
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.maxMessagesPerRead, value: 16)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: maximumRequestBytes)))
-                        try channel.pipeline.syncOperations.addHandler(KafkaConnectionHandler(router: router, logger: logger))
+                        try channel.pipeline.syncOperations.addHandler(KafkaConnectionHandler(router: router, inFlight: inFlight, logger: logger))
                     }
                 }
                 .bind(host: configuration.listenerHost, port: configuration.listenerPort)
                 .get()
         } catch {
+            try? await storageThreads.shutdownGracefully()
             try? await group.shutdownGracefully()
             throw error
         }
@@ -71,14 +88,16 @@ public final class Broker: Sendable {
         }
         logger.info("broker started", metadata: ["node": "\(configuration.nodeID)", "listener": "\(configuration.listenerHost):\(port)",
                                                   "data": "\(configuration.dataDirectory)", "cluster": "\(clusterID)"])
-        return Broker(boundPort: port, nodeID: configuration.nodeID, group: group, channel: channel, store: store,
+        return Broker(boundPort: port, context: context, inFlight: inFlight, group: group, channel: channel, store: store,
                       session: session, heartbeat: heartbeat, logger: logger)
     }
 
-    private init(boundPort: Int, nodeID: Int32, group: MultiThreadedEventLoopGroup, channel: any Channel,
+    private init(boundPort: Int, context: BrokerContext, inFlight: InFlightRequests, group: MultiThreadedEventLoopGroup, channel: any Channel,
                  store: SQLiteZnodeStore, session: SessionID, heartbeat: RepeatedTask, logger: Logger) {
         self.boundPort = boundPort
-        self.nodeID = nodeID
+        self.nodeID = context.nodeID
+        self.context = context
+        self.inFlight = inFlight
         self.group = group
         self.channel = channel
         self.store = store
@@ -107,7 +126,7 @@ public final class Broker: Sendable {
         try await channel.closeFuture.get()
     }
 
-    /// Stops accepting, closes the listener and ends the coordination session (removing the
+    /// Stops accepting, lets requests in flight finish, closes the partition logs and ends the coordination session (removing the
     /// registration at once rather than after the session timeout). Every caller waits for the same stop.
     public func shutdown() async {
         let task = stopping.withLock { task -> Task<Void, Never> in
@@ -119,12 +138,19 @@ public final class Broker: Sendable {
         await task.value
     }
 
+    /// How long a graceful stop waits for requests in flight (a Fetch long-poll ends within its max_wait_ms).
+    static let drainTimeout = Duration.seconds(10)
+
     private func stop() async {
-        heartbeat.cancel()
         try? await channel.close()
+        await inFlight.drained(timeout: Self.drainTimeout)
+        heartbeat.cancel()
+        // Closes every connection; no request is running any more unless the drain timed out.
+        try? await group.shutdownGracefully()
+        context.registry.closeAll()
+        try? await context.storageThreads.shutdownGracefully()
         do { try store.closeSession(session) } catch { logger.warning("closing the coordination session failed", metadata: ["error": "\(error)"]) }
         store.close()
-        try? await group.shutdownGracefully()
         logger.info("broker stopped", metadata: ["node": "\(nodeID)"])
     }
 }

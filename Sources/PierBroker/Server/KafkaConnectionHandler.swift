@@ -1,34 +1,98 @@
 import Logging
 import NIOCore
 
-/// One client connection: frames in, responses out in request order. A frame the broker cannot
-/// answer closes this connection only; everyone else is served on.
-final class KafkaConnectionHandler: ChannelInboundHandler, Sendable {
+/// One client connection: frames in, responses out in request order, one request handled at a
+/// time (see `RequestQueue`). A frame the broker cannot answer closes this connection only;
+/// everyone else is served on.
+final class KafkaConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let router: RequestRouter
+    private let inFlight: InFlightRequests
     private let logger: Logger
+    private var queue: RequestQueue
+    /// A read the channel asked for while the queue was full; issued once it drains.
+    private var readPending = false
+    private var isClosing = false
 
-    init(router: RequestRouter, logger: Logger) {
+    init(router: RequestRouter, inFlight: InFlightRequests, maximumWaitingRequests: Int = 16, logger: Logger) {
         self.router = router
+        self.inFlight = inFlight
         self.logger = logger
+        self.queue = RequestQueue(maximumWaiting: maximumWaitingRequests)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = Self.unwrapInboundIn(data)
-        switch router.handle(frame: frame) {
+        guard !isClosing else { return }
+        if let frame = queue.received(Self.unwrapInboundIn(data)) {
+            handle(frame, context: context)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if queue.acceptsMoreRequests {
+            context.read()
+        } else {
+            readPending = true
+        }
+    }
+
+    private func handle(_ frame: ByteBuffer, context: ChannelHandlerContext) {
+        let router = router
+        let inFlight = inFlight
+        let eventLoop = context.eventLoop
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
+        inFlight.started()
+        Task {
+            let outcome = await router.handle(frame: frame)
+            eventLoop.execute {
+                bound.value.handler.finished(outcome, context: bound.value.context)
+                inFlight.finished()
+            }
+        }
+    }
+
+    private func finished(_ outcome: RequestOutcome, context: ChannelHandlerContext) {
+        switch outcome {
         case .respond(let response):
             context.writeAndFlush(Self.wrapOutboundOut(response), promise: nil)
+        case .noResponse:
+            break
         case .close(let reason):
-            logger.warning("closing connection", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "reason": "\(reason)"])
-            context.close(promise: nil)
+            close(context: context, reason: reason)
         }
+        if !isClosing, let next = queue.finished() {
+            handle(next, context: context)
+        } else if isClosing {
+            _ = queue.finished()
+        }
+        if readPending && queue.acceptsMoreRequests {
+            readPending = false
+            context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // connections.max.idle.ms: a connection with nothing to do for that long is closed, as Kafka does.
+        if event is IdleStateHandler.IdleStateEvent {
+            if queue.isIdle { close(context: context, reason: "idle for connections.max.idle.ms") }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // Oversized or negative frame sizes arrive here from the frame decoder.
-        logger.warning("closing connection", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "error": "\(error)"])
+        close(context: context, reason: "\(error)")
+    }
+
+    private func close(context: ChannelHandlerContext, reason: String) {
+        guard !isClosing else { return }
+        isClosing = true
+        queue.discardWaiting()
+        logger.warning("closing connection", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "reason": "\(reason)"])
         context.close(promise: nil)
     }
 }

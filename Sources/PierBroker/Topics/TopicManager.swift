@@ -1,0 +1,229 @@
+import Foundation
+import Logging
+import PierCoordination
+import PierProtocol
+import Synchronization
+
+/// Creates, deletes and describes topics: their znodes in the coordination store (assignment,
+/// partition states, config overrides) and their partition logs here.
+///
+/// Topic views are cached, since Produce and Fetch need them on every request; every change made
+/// through this broker refreshes the cache at once.
+final class TopicManager: Sendable {
+    let cluster: ClusterMetadata
+    let registry: PartitionRegistry
+    let nodeID: Int32
+    /// Broker settings that supply topic defaults (`log.retention.ms`, ...).
+    let brokerDefaults: [String: String]
+    let defaultPartitions: Int32
+    let defaultReplicationFactor: Int16
+    private let logger: Logger
+    private let cache = Mutex<[String: TopicView]>([:])
+
+    init(cluster: ClusterMetadata, registry: PartitionRegistry, configuration: BrokerConfiguration, logger: Logger) {
+        self.cluster = cluster
+        self.registry = registry
+        self.nodeID = configuration.nodeID
+        self.brokerDefaults = configuration.settings
+        self.defaultPartitions = configuration.defaultPartitions
+        self.defaultReplicationFactor = configuration.defaultReplicationFactor
+        self.logger = logger
+    }
+
+    // MARK: Reading
+
+    /// The topic as the coordination store has it, or nil when it does not exist.
+    func view(_ name: String) throws(TopicProblem) -> TopicView? {
+        if let cached = cache.withLock({ $0[name] }) { return cached }
+        return try refresh(name)
+    }
+
+    /// The topic's view, or `UNKNOWN_TOPIC_OR_PARTITION`.
+    func existingView(_ name: String) throws(TopicProblem) -> TopicView {
+        guard let view = try view(name) else { throw .unknownTopic(name) }
+        return view
+    }
+
+    func topicNames() throws(TopicProblem) -> [String] {
+        do { return try cluster.topicNames() } catch { throw TopicProblem(error) }
+    }
+
+    func configuration(overrides: [String: String]) -> TopicConfiguration {
+        TopicConfiguration(overrides: overrides, brokerDefaults: brokerDefaults)
+    }
+
+    @discardableResult
+    func refresh(_ name: String) throws(TopicProblem) -> TopicView? {
+        let view: TopicView?
+        do {
+            view = try load(name)
+        } catch {
+            throw TopicProblem(error)
+        }
+        cache.withLock { $0[name] = view }
+        return view
+    }
+
+    private func load(_ name: String) throws(ClusterMetadataError) -> TopicView? {
+        guard let assignment = try cluster.topic(name) else { return nil }
+        var partitions: [Int32: TopicView.Partition] = [:]
+        for (partition, replicas) in assignment.replicasByPartition {
+            partitions[partition] = TopicView.Partition(replicas: replicas, state: try cluster.partitionState(name, partition)?.state)
+        }
+        let overrides = try cluster.topicConfig(name)
+        return TopicView(name: name, topicID: assignment.topicUUID ?? UUID(), partitions: partitions,
+                         configuration: configuration(overrides: overrides))
+    }
+
+    // MARK: Changing
+
+    struct Creation: Sendable {
+        var name: String
+        /// Nil (or -1 on the wire) takes `num.partitions`.
+        var partitions: Int32?
+        /// Nil (or -1 on the wire) takes `default.replication.factor`.
+        var replicationFactor: Int16?
+        /// Explicit replicas per partition; when given, partitions and replication factor must be unset.
+        var assignments: [Int32: [Int32]]?
+        var configs: [String: String]
+    }
+
+    /// Creates a topic (or, with `validateOnly`, checks that it could be); returns its view.
+    @discardableResult
+    func create(_ creation: Creation, validateOnly: Bool = false) throws(TopicProblem) -> TopicView {
+        if let problem = TopicName.problem(with: creation.name) { throw TopicProblem(.invalidTopicException, problem) }
+        do { try TopicConfiguration.validate(overrides: creation.configs) } catch { throw TopicProblem(error) }
+        let liveBrokers: [Int32]
+        do { liveBrokers = Array(try cluster.liveBrokers().keys) } catch { throw TopicProblem(error) }
+        let replicas = try replicasForNewTopic(creation, liveBrokers: liveBrokers)
+        if try view(creation.name) != nil || (try? cluster.topic(creation.name)) != nil {
+            throw TopicProblem(.topicAlreadyExists, "topic '\(creation.name)' already exists")
+        }
+        let assignment = TopicAssignment(topicID: UUID(), replicas: replicas)
+        if validateOnly {
+            return TopicView(name: creation.name, topicID: assignment.topicUUID ?? UUID(),
+                             partitions: replicas.mapValues { TopicView.Partition(replicas: $0, state: nil) },
+                             configuration: configuration(overrides: creation.configs))
+        }
+        do {
+            try cluster.createTopic(creation.name, assignment: assignment, config: creation.configs)
+        } catch {
+            throw TopicProblem(error)
+        }
+        logger.info("topic created", metadata: ["topic": "\(creation.name)", "partitions": "\(replicas.count)",
+                                                "replication": "\(replicas.first?.value.count ?? 0)"])
+        guard let view = try refresh(creation.name) else { throw TopicProblem.unknownTopic(creation.name) }
+        return view
+    }
+
+    private func replicasForNewTopic(_ creation: Creation, liveBrokers: [Int32]) throws(TopicProblem) -> [Int32: [Int32]] {
+        if let assignments = creation.assignments, !assignments.isEmpty {
+            guard creation.partitions == nil, creation.replicationFactor == nil else {
+                throw TopicProblem(.invalidRequest, "give either replica assignments or partitions and replication factor, not both")
+            }
+            try checkManualAssignment(assignments, firstPartition: 0, liveBrokers: liveBrokers)
+            return assignments
+        }
+        let partitions = creation.partitions ?? defaultPartitions
+        let replicationFactor = creation.replicationFactor ?? defaultReplicationFactor
+        do {
+            return try ReplicaAssignment.assign(
+                partitions: Int(partitions), replicationFactor: Int(replicationFactor), brokers: liveBrokers,
+                startIndex: Int.random(in: 0..<max(liveBrokers.count, 1)), shiftStart: Int.random(in: 0..<max(liveBrokers.count, 1))
+            )
+        } catch {
+            throw TopicProblem(error)
+        }
+    }
+
+    private func checkManualAssignment(_ assignments: [Int32: [Int32]], firstPartition: Int32, liveBrokers: [Int32]) throws(TopicProblem) {
+        let expected = Set(firstPartition..<(firstPartition + Int32(assignments.count)))
+        guard Set(assignments.keys) == expected else {
+            throw TopicProblem(.invalidReplicaAssignment, "partitions must be numbered consecutively from \(firstPartition)")
+        }
+        let factors = Set(assignments.values.map(\.count))
+        guard factors.count == 1, let factor = factors.first, factor >= 1 else {
+            throw TopicProblem(.invalidReplicaAssignment, "every partition needs the same, non-zero number of replicas")
+        }
+        for (partition, replicas) in assignments {
+            guard Set(replicas).count == replicas.count else {
+                throw TopicProblem(.invalidReplicaAssignment, "partition \(partition) lists a broker twice")
+            }
+            if let unknown = replicas.first(where: { !liveBrokers.contains($0) }) {
+                throw TopicProblem(.brokerNotAvailable, "broker \(unknown) in partition \(partition)'s replicas is not registered")
+            }
+        }
+    }
+
+    /// Deletes the topic's znodes, then its partitions' files here.
+    func delete(_ name: String) throws(TopicProblem) {
+        let existing = try existingView(name)
+        do {
+            try cluster.deleteTopic(name)
+        } catch {
+            throw TopicProblem(error)
+        }
+        cache.withLock { $0[name] = nil }
+        for partition in existing.partitions.keys {
+            registry.remove(TopicPartition(name, partition))
+        }
+        logger.info("topic deleted", metadata: ["topic": "\(name)"])
+    }
+
+    /// Grows the topic to `totalCount` partitions (CreatePartitions).
+    func addPartitions(_ name: String, totalCount: Int32, assignments: [[Int32]]?, validateOnly: Bool) throws(TopicProblem) {
+        let existing = try existingView(name)
+        let current = Int32(existing.partitionCount)
+        guard totalCount > current else {
+            throw TopicProblem(.invalidPartitions, "topic '\(name)' has \(current) partitions; the new count \(totalCount) must be larger")
+        }
+        let liveBrokers: [Int32]
+        do { liveBrokers = Array(try cluster.liveBrokers().keys) } catch { throw TopicProblem(error) }
+        let added: [Int32: [Int32]]
+        if let assignments {
+            guard assignments.count == Int(totalCount - current) else {
+                throw TopicProblem(.invalidReplicaAssignment, "\(assignments.count) assignments given for \(totalCount - current) new partitions")
+            }
+            added = Dictionary(uniqueKeysWithValues: assignments.enumerated().map { (current + Int32($0.offset), $0.element) })
+            try checkManualAssignment(added, firstPartition: current, liveBrokers: liveBrokers)
+        } else {
+            let factor = existing.partitions[0]?.replicas.count ?? Int(defaultReplicationFactor)
+            do {
+                added = try ReplicaAssignment.assign(
+                    partitions: Int(totalCount - current), replicationFactor: factor, brokers: liveBrokers, firstPartition: current,
+                    startIndex: Int.random(in: 0..<max(liveBrokers.count, 1)), shiftStart: Int.random(in: 0..<max(liveBrokers.count, 1))
+                )
+            } catch {
+                throw TopicProblem(error)
+            }
+        }
+        if validateOnly { return }
+        do {
+            try cluster.addPartitions(name, added)
+        } catch {
+            throw TopicProblem(error)
+        }
+        try refresh(name)
+        logger.info("partitions added", metadata: ["topic": "\(name)", "partitions": "\(totalCount)"])
+    }
+
+    /// Replaces the topic's config overrides (AlterConfigs), after validating every one.
+    func setConfig(_ name: String, overrides: [String: String], validateOnly: Bool) throws(TopicProblem) {
+        _ = try existingView(name)
+        do { try TopicConfiguration.validate(overrides: overrides) } catch { throw TopicProblem(error) }
+        if validateOnly { return }
+        do {
+            try cluster.setTopicConfig(name, overrides)
+        } catch {
+            throw TopicProblem(error)
+        }
+        try refresh(name)
+        logger.info("topic config changed", metadata: ["topic": "\(name)", "overrides": "\(overrides.sorted { $0.key < $1.key })"])
+    }
+
+    /// The topic's config overrides as stored (what IncrementalAlterConfigs edits).
+    func overrides(_ name: String) throws(TopicProblem) -> [String: String] {
+        _ = try existingView(name)
+        do { return try cluster.topicConfig(name) } catch { throw TopicProblem(error) }
+    }
+}
