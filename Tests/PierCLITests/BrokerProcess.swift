@@ -1,25 +1,35 @@
 import Foundation
 
 /// A real `pier serve` on a free loopback port with a throwaway data directory, stopped (SIGTERM)
-/// when the test is done.
+/// when the test is done. Its log (stderr) goes to a file beside the data directory, so a chatty
+/// broker never blocks on a full pipe.
 final class BrokerProcess {
     let dataDirectory: URL
     let port: Int
+    let arguments: [String]
+    let logFile: URL
     private let process: Process
-    private let stderr: Pipe
+    /// Whether the data directory goes with this process (false once `restarted()` hands it on).
+    private var ownsDataDirectory = true
 
     var bootstrap: String { "127.0.0.1:\(port)" }
 
-    init(dataDirectory: URL? = nil) throws {
+    /// The broker's log so far.
+    var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
+    /// `arguments` are extra `pier serve` flags, e.g. `["--engine", "segments"]`.
+    init(dataDirectory: URL? = nil, arguments: [String] = []) throws {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pier-serve-\(UUID().uuidString)")
         self.dataDirectory = directory
+        self.arguments = arguments
+        logFile = URL(fileURLWithPath: directory.path + ".log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
         process = Process()
         process.executableURL = PierBinary.url
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", directory.path]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", directory.path] + arguments
         let stdout = Pipe()
-        stderr = Pipe()
         process.standardOutput = stdout
-        process.standardError = stderr
+        process.standardError = try FileHandle(forWritingTo: logFile)
         try process.run()
         // The broker prints one line once it is listening: "pier: listening on HOST:PORT".
         var line = Data()
@@ -32,7 +42,7 @@ final class BrokerProcess {
         let text = String(decoding: line, as: UTF8.self)
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)) else {
             process.terminate()
-            throw BrokerFailedToStart(output: text + String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self))
+            throw BrokerFailedToStart(output: text + ((try? String(contentsOf: logFile, encoding: .utf8)) ?? ""))
         }
         self.port = port
     }
@@ -54,8 +64,19 @@ final class BrokerProcess {
         return process.terminationStatus
     }
 
+    /// Stops this broker (SIGTERM) and starts another on the same data directory and flags; the
+    /// new one owns the directory from then on. Returns the old one's exit status with it.
+    func restarted() throws -> (broker: BrokerProcess, exitStatus: Int32) {
+        let status = stop()
+        ownsDataDirectory = false
+        return (try BrokerProcess(dataDirectory: dataDirectory, arguments: arguments), status)
+    }
+
     deinit {
         stop()
-        try? FileManager.default.removeItem(at: dataDirectory)
+        if ownsDataDirectory {
+            try? FileManager.default.removeItem(at: dataDirectory)
+            try? FileManager.default.removeItem(at: logFile)
+        }
     }
 }
