@@ -40,15 +40,15 @@ struct RetentionService: Service {
                                          maxBytes: topic.configuration.retentionBytes)
             guard policy.maxAgeMilliseconds != nil || policy.maxBytes != nil else { continue }
             for (partition, details) in topic.partitions where details.replicas.contains(context.nodeID) {
-                await apply(policy, to: TopicPartition(topic.name, partition), now: now)
+                await apply(policy, to: TopicPartition(topic.name, partition), configuration: topic.configuration, now: now)
             }
         }
     }
 
-    private func apply(_ policy: RetentionPolicy, to partition: TopicPartition, now: Int64) async {
+    private func apply(_ policy: RetentionPolicy, to partition: TopicPartition, configuration: TopicConfiguration, now: Int64) async {
         do {
             let outcome = try await context.blocking {
-                try context.registry.log(for: partition).applyRetention(policy, now: now)
+                try context.registry.log(for: partition, configuration: configuration).applyRetention(policy, now: now)
             }
             guard outcome.deletedRecords > 0 else { return }
             Counter(label: "pier_retention_deleted_records_total", dimensions: [("topic", partition.topic)])
