@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import PierProtocol
+import PierStorage
 
 /// One classic-protocol group (JoinGroup / SyncGroup / Heartbeat / LeaveGroup), as Kafka's group
 /// coordinator runs it: a plain value type. Each event returns what to answer now and the deferred
@@ -106,6 +107,28 @@ struct ConsumerGroup: Sendable {
         self.settings = settings
     }
 
+    /// A group as loaded at start: with members it resumes Stable at its generation (members go on
+    /// heartbeating and syncing as if nothing happened), without them it is Empty, as in Kafka.
+    init(restoring stored: StoredGroup, settings: Settings, now: Int64) {
+        self.init(groupID: stored.groupID, settings: settings)
+        generation = stored.generation
+        guard !stored.members.isEmpty else { return }
+        protocolType = stored.protocolType
+        protocolName = stored.protocolName
+        leaderID = stored.leaderID
+        for member in stored.members {
+            members[member.memberID] = GroupMember(
+                memberID: member.memberID, groupInstanceID: member.groupInstanceID, clientID: member.clientID, clientHost: member.clientHost,
+                sessionTimeoutMilliseconds: member.sessionTimeoutMilliseconds, rebalanceTimeoutMilliseconds: member.rebalanceTimeoutMilliseconds,
+                protocols: [GroupMember.SupportedProtocol(name: stored.protocolName ?? "", metadata: ByteBuffer(bytes: member.protocolMetadata))],
+                assignment: ByteBuffer(bytes: member.assignment), sessionDeadline: now + member.sessionTimeoutMilliseconds
+            )
+            joinOrder.append(member.memberID)
+            if let instanceID = member.groupInstanceID { staticMembers[instanceID] = member.memberID }
+        }
+        state = .stable
+    }
+
     /// The earliest time `expire(now:)` has something to do.
     var nextDeadline: Int64? {
         let sessions = members.values.filter { !$0.isAwaitingJoin }.map(\.sessionDeadline)
@@ -202,12 +225,9 @@ struct ConsumerGroup: Sendable {
 
         switch state {
         case .preparingRebalance:
-            var completions: [Completion] = []
-            // A second JoinGroup while one waits supersedes it (the client gave up on the first).
-            if member.isAwaitingJoin { completions.append(.join(memberID: memberID, .failure(.rebalanceInProgress, memberID: memberID))) }
+            // A second JoinGroup while one waits supersedes it; the coordinator answers the first.
             members[memberID]?.isAwaitingJoin = true
-            completions += completeJoinIfReady(now: now)
-            return (.wait(memberID: memberID), completions)
+            return (.wait(memberID: memberID), completeJoinIfReady(now: now))
         case .completingRebalance where protocolsUnchanged:
             // The join response was lost: send it again.
             return (.respond(currentJoinResult(for: memberID, includeMembers: memberID == leaderID)), [])

@@ -19,6 +19,8 @@ public final class GroupMetadataStore: Sendable {
             configuration.journalMode = .wal
             configuration.foreignKeysEnabled = true
             configuration.label = path
+            // Another process (an operator's sqlite3, a second broker) may hold the file briefly.
+            configuration.busyMode = .timeout(5)
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             queue = try DatabaseQueue(path: path, configuration: configuration)
             var migrator = DatabaseMigrator()
