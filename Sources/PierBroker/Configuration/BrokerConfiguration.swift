@@ -22,6 +22,10 @@ struct BrokerConfiguration: Sendable, Equatable {
     var ioThreads = 8
     /// `log.flush.interval.ms`: unset leaves flushing to the operating system, as Kafka does.
     var flushPolicy: FlushPolicy = .operatingSystem
+    /// `offsets.topic.num.partitions`: shards of consumer-group state (Kafka's `__consumer_offsets` partitions).
+    var groupShards = 50
+    /// `group.initial.rebalance.delay.ms`, `group.min.session.timeout.ms`, `group.max.session.timeout.ms`.
+    var groupSettings = ConsumerGroup.Settings()
     /// Every setting as given (file, then flags), for topic defaults and DescribeConfigs on the broker.
     var settings: [String: String] = [:]
 
@@ -84,6 +88,14 @@ struct BrokerConfiguration: Sendable, Equatable {
                     throw .invalidValue(name: name, value: value, expected: StorageEngine.allCases.map(\.rawValue).joined(separator: " or "))
                 }
                 storageEngine = engine
+            case "offsets.topic.num.partitions":
+                groupShards = try Self.integer(name, value, Int.self, minimum: 1)
+            case "group.initial.rebalance.delay.ms":
+                groupSettings.initialRebalanceDelayMilliseconds = try Self.integer(name, value, Int64.self, minimum: 0)
+            case "group.min.session.timeout.ms":
+                groupSettings.minimumSessionTimeoutMilliseconds = try Self.integer(name, value, Int64.self, minimum: 1)
+            case "group.max.session.timeout.ms":
+                groupSettings.maximumSessionTimeoutMilliseconds = try Self.integer(name, value, Int64.self, minimum: 1)
             case "num.io.threads":
                 ioThreads = try Self.integer(name, value, Int.self, minimum: 1)
             case "log.flush.interval.ms":

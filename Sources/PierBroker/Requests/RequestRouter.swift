@@ -6,7 +6,8 @@ import PierProtocol
 struct RequestRouter: Sendable {
     let context: BrokerContext
 
-    func handle(frame: ByteBuffer) async -> RequestOutcome {
+    /// `peer` is the client's address in Kafka's form (`/127.0.0.1`), reported for group members.
+    func handle(frame: ByteBuffer, peer: String = "") async -> RequestOutcome {
         var body = frame
         let header: RequestHeader
         do {
@@ -32,10 +33,33 @@ struct RequestRouter: Sendable {
         } catch {
             return .close(reason: "malformed \(apiKey) v\(version) request: \(error)")
         }
+        let source = RequestSource(clientID: header.clientId ?? "", clientHost: peer)
         do {
             switch request {
             case .metadata(let request):
                 return encode(try await MetadataHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .findCoordinator(let request):
+                return encode(try await FindCoordinatorHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .joinGroup(let request):
+                return encode(await JoinGroupHandler(context: context).response(to: request, version: version, source: source), version: version, header: header, apiKey: apiKey)
+            case .syncGroup(let request):
+                return encode(await SyncGroupHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .heartbeat(let request):
+                return encode(HeartbeatHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .leaveGroup(let request):
+                return encode(LeaveGroupHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .offsetCommit(let request):
+                return encode(try await OffsetCommitHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .offsetFetch(let request):
+                return encode(try await OffsetFetchHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .listGroups(let request):
+                return encode(ListGroupsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .describeGroups(let request):
+                return encode(DescribeGroupsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .deleteGroups(let request):
+                return encode(await DeleteGroupsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .offsetDelete(let request):
+                return encode(try await OffsetDeleteHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             default:
                 return .close(reason: "\(apiKey) has no handler")
             }

@@ -6,6 +6,17 @@ enum SupportedApis {
     static let versions: [ApiKey: ClosedRange<Int16>] = [
         .apiVersions: 0...3,
         .metadata: 0...12,
+        .findCoordinator: 0...4,
+        .joinGroup: 0...9,
+        .syncGroup: 0...5,
+        .heartbeat: 0...4,
+        .leaveGroup: 0...5,
+        .offsetCommit: 0...8,
+        .offsetFetch: 0...8,
+        .listGroups: 0...5,
+        .describeGroups: 0...5,
+        .deleteGroups: 0...2,
+        .offsetDelete: 0...0,
     ]
 
     static func supports(_ apiKey: ApiKey, version: Int16) -> Bool {

@@ -18,7 +18,8 @@ public final class Broker: Sendable {
     private let channel: any Channel
     private let store: SQLiteZnodeStore
     private let session: SessionID
-    private let heartbeat: RepeatedTask
+    /// The coordination heartbeat and the group deadline check.
+    private let timers: [RepeatedTask]
     private let logger: Logger
     private let stopping = Mutex<Task<Void, Never>?>(nil)
 
@@ -42,10 +43,18 @@ public final class Broker: Sendable {
         storageThreads.start()
         let registry = PartitionRegistry(dataDirectory: configuration.dataDirectory, engine: configuration.storageEngine,
                                          flushPolicy: configuration.flushPolicy, logger: logger)
+        let groups = GroupCoordinator(shards: GroupShards(dataDirectory: configuration.dataDirectory, count: configuration.groupShards),
+                                      settings: configuration.groupSettings, storageThreads: storageThreads, logger: logger)
+        do {
+            try groups.load()
+        } catch {
+            try? await storageThreads.shutdownGracefully()
+            throw error
+        }
         let context = BrokerContext(
             nodeID: configuration.nodeID, clusterID: clusterID, configuration: configuration, cluster: cluster,
             topics: TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger),
-            registry: registry, appends: AppendNotifier(), storageThreads: storageThreads, logger: logger
+            registry: registry, appends: AppendNotifier(), groups: groups, storageThreads: storageThreads, logger: logger
         )
         let router = RequestRouter(context: context)
         let inFlight = InFlightRequests()
@@ -81,6 +90,10 @@ public final class Broker: Sendable {
         try await register(cluster: cluster, nodeID: configuration.nodeID, registration: registration, session: session, logger: logger)
         _ = try cluster.electController(configuration.nodeID, session: session, nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
 
+        // Group sessions and rebalance deadlines are checked ten times a second.
+        let groupDeadlines = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
+            groups.expireDeadlines()
+        }
         let heartbeat = group.next().scheduleRepeatedTask(
             initialDelay: .milliseconds(sessionTimeoutMilliseconds / 3), delay: .milliseconds(sessionTimeoutMilliseconds / 3)
         ) { _ in
@@ -89,11 +102,11 @@ public final class Broker: Sendable {
         logger.info("broker started", metadata: ["node": "\(configuration.nodeID)", "listener": "\(configuration.listenerHost):\(port)",
                                                   "data": "\(configuration.dataDirectory)", "cluster": "\(clusterID)"])
         return Broker(boundPort: port, context: context, inFlight: inFlight, group: group, channel: channel, store: store,
-                      session: session, heartbeat: heartbeat, logger: logger)
+                      session: session, timers: [heartbeat, groupDeadlines], logger: logger)
     }
 
     private init(boundPort: Int, context: BrokerContext, inFlight: InFlightRequests, group: MultiThreadedEventLoopGroup, channel: any Channel,
-                 store: SQLiteZnodeStore, session: SessionID, heartbeat: RepeatedTask, logger: Logger) {
+                 store: SQLiteZnodeStore, session: SessionID, timers: [RepeatedTask], logger: Logger) {
         self.boundPort = boundPort
         self.nodeID = context.nodeID
         self.context = context
@@ -102,7 +115,7 @@ public final class Broker: Sendable {
         self.channel = channel
         self.store = store
         self.session = session
-        self.heartbeat = heartbeat
+        self.timers = timers
         self.logger = logger
     }
 
@@ -144,7 +157,8 @@ public final class Broker: Sendable {
     private func stop() async {
         try? await channel.close()
         await inFlight.drained(timeout: Self.drainTimeout)
-        heartbeat.cancel()
+        for timer in timers { timer.cancel() }
+        context.groups.close()
         // Closes every connection; no request is running any more unless the drain timed out.
         try? await group.shutdownGracefully()
         context.registry.closeAll()

@@ -12,6 +12,7 @@ struct BrokerContext: Sendable {
     let topics: TopicManager
     let registry: PartitionRegistry
     let appends: AppendNotifier<TopicPartition>
+    let groups: GroupCoordinator
     /// SQLite and file I/O block; they run here so event loops and the cooperative pool keep moving.
     let storageThreads: NIOThreadPool
     let logger: Logger

@@ -43,10 +43,11 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         let router = router
         let inFlight = inFlight
         let eventLoop = context.eventLoop
+        let peer = context.remoteAddress?.ipAddress.map { "/" + $0 } ?? ""
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
         inFlight.started()
         Task {
-            let outcome = await router.handle(frame: frame)
+            let outcome = await router.handle(frame: frame, peer: peer)
             eventLoop.execute {
                 bound.value.handler.finished(outcome, context: bound.value.context)
                 inFlight.finished()

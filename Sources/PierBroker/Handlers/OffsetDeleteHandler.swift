@@ -1,0 +1,39 @@
+import NIOCore
+import PierProtocol
+
+/// OffsetDelete: forgets committed positions, except of topics a live member still subscribes to
+/// (GROUP_SUBSCRIBED_TO_TOPIC), as Kafka does.
+struct OffsetDeleteHandler {
+    let context: BrokerContext
+
+    func response(to request: OffsetDeleteRequest, version: Int16) async throws -> OffsetDeleteResponse {
+        guard let group = context.groups.group(request.groupId) else {
+            return OffsetDeleteResponse(errorCode: ErrorCode.groupIdNotFound.rawValue)
+        }
+        let subscribed = group.state == .empty ? [] : Self.subscribedTopics(of: group)
+        var response = OffsetDeleteResponse()
+        var deletable: [(topic: String, partition: Int32)] = []
+        for topic in request.topics {
+            let error: ErrorCode = subscribed.contains(topic.name) ? .groupSubscribedToTopic : .noError
+            if error == .noError { deletable += topic.partitions.map { (topic.name, $0.partitionIndex) } }
+            response.topics.append(OffsetDeleteResponse.OffsetDeleteResponseTopic(name: topic.name, partitions: topic.partitions.map {
+                .init(partitionIndex: $0.partitionIndex, errorCode: error.rawValue)
+            }))
+        }
+        try await context.groups.deleteOffsets(groupID: request.groupId, partitions: deletable)
+        return response
+    }
+
+    /// Topics in the members' consumer-protocol subscriptions (each starts with its version).
+    static func subscribedTopics(of group: ConsumerGroup) -> Set<String> {
+        guard group.protocolType == "consumer", let protocolName = group.protocolName else { return [] }
+        var topics: Set<String> = []
+        for member in group.orderedMembers {
+            guard var metadata = member.metadata(for: protocolName), let version = metadata.readInteger(as: Int16.self) else { continue }
+            if let subscription = try? ConsumerProtocolSubscription(from: &metadata, version: min(version, 3)) {
+                topics.formUnion(subscription.topics)
+            }
+        }
+        return topics
+    }
+}
