@@ -58,6 +58,8 @@ struct RequestRouter: Sendable {
                 return encode(DescribeGroupsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .deleteGroups(let request):
                 return encode(await DeleteGroupsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .initProducerId(let request):
+                return encode(try await InitProducerIdHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .offsetDelete(let request):
                 return encode(try await OffsetDeleteHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             default:

@@ -17,6 +17,7 @@ enum SupportedApis {
         .describeGroups: 0...5,
         .deleteGroups: 0...2,
         .offsetDelete: 0...0,
+        .initProducerId: 0...4,
     ]
 
     static func supports(_ apiKey: ApiKey, version: Int16) -> Bool {

@@ -54,7 +54,8 @@ public final class Broker: Sendable {
         let context = BrokerContext(
             nodeID: configuration.nodeID, clusterID: clusterID, configuration: configuration, cluster: cluster,
             topics: TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger),
-            registry: registry, appends: AppendNotifier(), groups: groups, storageThreads: storageThreads, logger: logger
+            registry: registry, appends: AppendNotifier(), groups: groups,
+            producerIDs: ProducerIDAllocator(cluster: cluster, nodeID: configuration.nodeID), storageThreads: storageThreads, logger: logger
         )
         let router = RequestRouter(context: context)
         let inFlight = InFlightRequests()

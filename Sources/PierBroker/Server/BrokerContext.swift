@@ -13,6 +13,7 @@ struct BrokerContext: Sendable {
     let registry: PartitionRegistry
     let appends: AppendNotifier<TopicPartition>
     let groups: GroupCoordinator
+    let producerIDs: ProducerIDAllocator
     /// SQLite and file I/O block; they run here so event loops and the cooperative pool keep moving.
     let storageThreads: NIOThreadPool
     let logger: Logger
