@@ -24,7 +24,7 @@ def produce(topic, messages, **config):
 
     for key, value, headers, timestamp, partition in messages:
         extra = {} if partition is None else {"partition": partition}
-        producer.produce(topic, value=value, key=key, headers=headers, timestamp=timestamp, on_delivery=delivered, **extra)
+        producer.produce(topic, value=value, key=key, headers=headers, timestamp=timestamp or 0, on_delivery=delivered, **extra)
         producer.poll(0)
     left = producer.flush(30)
     if left:
@@ -75,7 +75,7 @@ for acks in ("all", "1", "0"):
         for m in consumed:
             by_partition.setdefault(m.partition(), []).append(m.offset())
         dense = all(sorted(offsets) == list(range(len(offsets))) for offsets in by_partition.values())
-        reported = sorted((p, o) for _, _, p, o in reports if o >= 0)
+        reported = sorted((p, o) for _, _, p, o in reports if o is not None and o >= 0)
         result[topic] = {
             "exact": sent == got, "count": len(consumed), "dense": dense,
             "reportedOffsetsMatch": acks == "0" or reported == sorted((m.partition(), m.offset()) for m in consumed),

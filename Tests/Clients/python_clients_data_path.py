@@ -19,7 +19,8 @@ def records():
 def kafka_python():
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
     topic = PREFIX + "-kafka-python"
-    producer = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", linger_ms=5, request_timeout_ms=20000)
+    producer = KafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", linger_ms=5, request_timeout_ms=20000,
+                             enable_idempotence=False)  # idempotence (InitProducerId) is a later issue
     futures = [producer.send(topic, key=k, value=v, timestamp_ms=t, headers=h, partition=0) for k, v, t, h in records()]
     producer.flush(30)
     offsets = [f.get(timeout=30).offset for f in futures]
@@ -54,7 +55,7 @@ def kafka_python():
 async def aiokafka():
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
     topic = PREFIX + "-aiokafka"
-    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all", linger_ms=5, enable_idempotence=False)
     await producer.start()
     try:
         sent = [await producer.send(topic, key=k, value=v, timestamp_ms=t, headers=h, partition=0) for k, v, t, h in records()]

@@ -13,6 +13,7 @@ final class PartitionRegistry: Sendable {
     let flushPolicy: FlushPolicy
     private let logger: Logger
     private let logs = Mutex<[TopicPartition: any PartitionLog]>([:])
+    private let openingGates = Mutex<[TopicPartition: OpeningGate]>([:])
 
     init(dataDirectory: String, engine: StorageEngine, flushPolicy: FlushPolicy, logger: Logger) {
         self.dataDirectory = dataDirectory
@@ -28,15 +29,25 @@ final class PartitionRegistry: Sendable {
     /// The partition's log, opened (and created when absent) on first use. Blocking: call it off the event loop.
     func log(for partition: TopicPartition) throws(StorageError) -> any PartitionLog {
         if let open = logs.withLock({ $0[partition] }) { return open }
-        // Opening runs recovery and may take a while: do it outside the lock, then keep the first one opened.
-        let opened = try open(partition)
-        let (winner, loser) = logs.withLock { logs -> (any PartitionLog, (any PartitionLog)?) in
-            if let existing = logs[partition] { return (existing, opened) }
-            logs[partition] = opened
-            return (opened, nil)
+        // Opening runs recovery and may take a while: it holds only this partition's gate, so other
+        // partitions stay usable. One opener at a time per partition: two SQLite connections
+        // setting up the same new file at once fail with SQLITE_BUSY.
+        let gate = openingGates.withLock { gates in
+            if let gate = gates[partition] { return gate }
+            let gate = OpeningGate()
+            gates[partition] = gate
+            return gate
         }
-        try? loser?.close()
-        return winner
+        return try gate.lock.withLock { _ throws(StorageError) -> any PartitionLog in
+            if let open = logs.withLock({ $0[partition] }) { return open }
+            let opened = try open(partition)
+            logs.withLock { $0[partition] = opened }
+            return opened
+        }
+    }
+
+    private final class OpeningGate: Sendable {
+        let lock = Mutex(())
     }
 
     /// The log when it is open already; never touches the disk.
