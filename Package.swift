@@ -137,7 +137,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PierBrokerTests",
-            dependencies: ["PierBroker", "PierRecords", "PierStorage", "PierCoordination", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "PierBroker", "PierCoordination", "PierProtocol", "PierRecords", "PierStorage",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "PierCLITests",

@@ -11,6 +11,11 @@ enum SequenceCheck: Equatable, Sendable {
     case duplicate(baseOffset: Int64)
     case reject(ErrorCode)
 
+    /// The batch's last sequence number; sequences wrap from Int32.max to 0.
+    static func lastSequence(base: Int32, lastOffsetDelta: Int32) -> Int32 {
+        base > Int32.max - lastOffsetDelta ? lastOffsetDelta - (Int32.max - base) - 1 : base + lastOffsetDelta
+    }
+
     static func check(producerID: Int64, producerEpoch: Int16, baseSequence: Int32, lastSequence: Int32,
                       state: ProducerState?) -> SequenceCheck {
         // Batches without a producer id or sequence are not idempotent: nothing to check.

@@ -38,6 +38,16 @@ struct RequestRouter: Sendable {
             switch request {
             case .metadata(let request):
                 return encode(try await MetadataHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .produce(let request):
+                let response = await ProduceHandler(context: context).response(to: request, version: version)
+                guard request.acks != 0 else {
+                    return response.hasPartitionErrors ? .close(reason: "produce with acks=0 failed") : .noResponse
+                }
+                return encode(response, version: version, header: header, apiKey: apiKey)
+            case .fetch(let request):
+                return encode(try await FetchHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .listOffsets(let request):
+                return encode(try await ListOffsetsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .findCoordinator(let request):
                 return encode(try await FindCoordinatorHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .joinGroup(let request):

@@ -6,6 +6,10 @@ enum SupportedApis {
     static let versions: [ApiKey: ClosedRange<Int16>] = [
         .apiVersions: 0...3,
         .metadata: 0...12,
+        // Kafka 4 dropped Produce v0-2 (message sets v0/v1); v3+ carries record batches v2.
+        .produce: 3...11,
+        .fetch: 4...17,
+        .listOffsets: 1...10,
         .findCoordinator: 0...4,
         .joinGroup: 0...9,
         .syncGroup: 0...5,

@@ -57,6 +57,7 @@ public final class Broker: Sendable {
             registry: registry, appends: AppendNotifier(), groups: groups,
             producerIDs: ProducerIDAllocator(cluster: cluster, nodeID: configuration.nodeID), storageThreads: storageThreads, logger: logger
         )
+        registry.lookUpTopicConfigurations { [topics = context.topics] name in (try? topics.view(name))?.configuration }
         let router = RequestRouter(context: context)
         let inFlight = InFlightRequests()
         let maximumRequestBytes = configuration.maximumRequestBytes

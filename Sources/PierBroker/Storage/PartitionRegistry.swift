@@ -13,6 +13,14 @@ final class PartitionRegistry: Sendable {
     let flushPolicy: FlushPolicy
     private let logger: Logger
     private let logs = Mutex<[TopicPartition: any PartitionLog]>([:])
+    private let appendGates = Mutex<[TopicPartition: OpeningGate]>([:])
+    /// The topic's effective settings, for logs opened without them (set once topics are known).
+    private let topicConfiguration = Mutex<(@Sendable (String) -> TopicConfiguration?)?>(nil)
+
+    func lookUpTopicConfigurations(with provider: @escaping @Sendable (String) -> TopicConfiguration?) {
+        topicConfiguration.withLock { $0 = provider }
+    }
+    private let openingGates = Mutex<[TopicPartition: OpeningGate]>([:])
 
     init(dataDirectory: String, engine: StorageEngine, flushPolicy: FlushPolicy, logger: Logger) {
         self.dataDirectory = dataDirectory
@@ -29,15 +37,38 @@ final class PartitionRegistry: Sendable {
     /// `configuration` supplies the segment engine's `segment.bytes` / `segment.ms` when the log is opened.
     func log(for partition: TopicPartition, configuration: TopicConfiguration? = nil) throws(StorageError) -> any PartitionLog {
         if let open = logs.withLock({ $0[partition] }) { return open }
-        // Opening runs recovery and may take a while: do it outside the lock, then keep the first one opened.
-        let opened = try open(partition, configuration: configuration)
-        let (winner, loser) = logs.withLock { logs -> (any PartitionLog, (any PartitionLog)?) in
-            if let existing = logs[partition] { return (existing, opened) }
-            logs[partition] = opened
-            return (opened, nil)
+        // Opening runs recovery and may take a while: it holds only this partition's gate, so other
+        // partitions stay usable. One opener at a time per partition: two SQLite connections
+        // setting up the same new file at once fail with SQLITE_BUSY.
+        let gate = openingGates.withLock { gates in
+            if let gate = gates[partition] { return gate }
+            let gate = OpeningGate()
+            gates[partition] = gate
+            return gate
         }
-        try? loser?.close()
-        return winner
+        return try gate.lock.withLock { _ throws(StorageError) -> any PartitionLog in
+            if let open = logs.withLock({ $0[partition] }) { return open }
+            let provider = topicConfiguration.withLock { $0 }
+            let opened = try open(partition, configuration: configuration ?? provider?(partition.topic))
+            logs.withLock { $0[partition] = opened }
+            return opened
+        }
+    }
+
+    private final class OpeningGate: Sendable {
+        let lock = Mutex(())
+    }
+
+    /// Runs `body` while no other caller runs it for the same partition: the idempotent producer's
+    /// check of its last sequence and the append that follows must not interleave with another's.
+    func serializingAppends<Result>(to partition: TopicPartition, _ body: () throws(StorageError) -> Result) throws(StorageError) -> Result {
+        let gate = appendGates.withLock { gates in
+            if let gate = gates[partition] { return gate }
+            let gate = OpeningGate()
+            gates[partition] = gate
+            return gate
+        }
+        return try gate.lock.withLock { _ throws(StorageError) -> Result in try body() }
     }
 
     /// The log when it is open already; never touches the disk.

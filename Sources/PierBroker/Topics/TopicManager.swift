@@ -44,6 +44,15 @@ final class TopicManager: Sendable {
         return view
     }
 
+    /// The topic with this id (Fetch v13+ names topics by id), or nil when none has it.
+    func view(topicID: KafkaUUID) throws(TopicProblem) -> TopicView? {
+        if let cached = cache.withLock({ $0.values.first { KafkaUUID($0.topicID) == topicID } }) { return cached }
+        for name in try topicNames() {
+            if let found = try view(name), KafkaUUID(found.topicID) == topicID { return found }
+        }
+        return nil
+    }
+
     func topicNames() throws(TopicProblem) -> [String] {
         do { return try cluster.topicNames() } catch { throw TopicProblem(error) }
     }

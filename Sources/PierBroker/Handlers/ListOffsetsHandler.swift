@@ -1,0 +1,88 @@
+import PierProtocol
+import PierStorage
+
+/// ListOffsets (v1+): the earliest, latest or max-timestamp offset of each partition, or the first
+/// offset at or after a timestamp. Consumers only see committed records, so "latest" is the high
+/// watermark (the last stable offset too, as there are no transactions yet) and lookups by time
+/// ignore anything above it.
+struct ListOffsetsHandler {
+    let context: BrokerContext
+
+    /// Kafka's special timestamps.
+    enum Query: Equatable {
+        case earliest, latest, maxTimestamp, earliestLocal, latestTiered
+        case atOrAfter(Int64)
+
+        init(timestamp: Int64) {
+            switch timestamp {
+            case -2: self = .earliest
+            case -1: self = .latest
+            case -3: self = .maxTimestamp
+            case -4: self = .earliestLocal
+            case -5: self = .latestTiered
+            default: self = .atOrAfter(timestamp)
+            }
+        }
+    }
+
+    func response(to request: ListOffsetsRequest, version: Int16) async throws -> ListOffsetsResponse {
+        try await context.blocking { respond(to: request) }
+    }
+
+    private func respond(to request: ListOffsetsRequest) -> ListOffsetsResponse {
+        ListOffsetsResponse(topics: request.topics.map { topic in
+            let view: TopicView?
+            var missing = ErrorCode.unknownTopicOrPartition
+            do throws(TopicProblem) { view = try context.topics.view(topic.name) } catch {
+                view = nil
+                missing = error.errorCode
+            }
+            return ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name, partitions: topic.partitions.map { requested in
+                guard let view else { return Self.failed(requested.partitionIndex, missing) }
+                switch view.leadership(of: requested.partitionIndex, on: context.nodeID, currentLeaderEpoch: requested.currentLeaderEpoch) {
+                case .refused(let code):
+                    return Self.failed(requested.partitionIndex, code)
+                case .leading:
+                    do throws(StorageError) {
+                        let log = try context.registry.log(for: TopicPartition(topic.name, requested.partitionIndex))
+                        let found = try Self.lookUp(Query(timestamp: requested.timestamp), in: log)
+                        // No epoch is reported: clients would validate it with OffsetForLeaderEpoch,
+                        // which this broker does not serve yet, so "unknown" (-1) is the honest answer.
+                        return ListOffsetsResponse.ListOffsetsPartitionResponse(
+                            partitionIndex: requested.partitionIndex, errorCode: ErrorCode.noError.rawValue,
+                            timestamp: found.timestamp, offset: found.offset, leaderEpoch: -1
+                        )
+                    } catch {
+                        context.logger.warning("list offsets failed", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
+                        return Self.failed(requested.partitionIndex, error.errorCode)
+                    }
+                }
+            })
+        })
+    }
+
+    /// Offsets answer with timestamp -1 except time lookups; nothing found is offset -1, timestamp -1.
+    static func lookUp(_ query: Query, in log: any PartitionLog) throws(StorageError) -> TimestampAndOffset {
+        let none = TimestampAndOffset(timestamp: -1, offset: -1)
+        let visibleEnd = log.highWatermark
+        switch query {
+        case .earliest, .earliestLocal:
+            // Without tiered storage the local log is the whole log.
+            return TimestampAndOffset(timestamp: -1, offset: log.logStartOffset)
+        case .latest:
+            return TimestampAndOffset(timestamp: -1, offset: visibleEnd)
+        case .latestTiered:
+            return none
+        case .maxTimestamp:
+            guard let found = try log.offsetOfMaxTimestamp(), found.offset < visibleEnd else { return none }
+            return found
+        case .atOrAfter(let timestamp):
+            guard let found = try log.offset(forTimestamp: timestamp), found.offset < visibleEnd else { return none }
+            return found
+        }
+    }
+
+    private static func failed(_ index: Int32, _ code: ErrorCode) -> ListOffsetsResponse.ListOffsetsPartitionResponse {
+        ListOffsetsResponse.ListOffsetsPartitionResponse(partitionIndex: index, errorCode: code.rawValue, timestamp: -1, offset: -1)
+    }
+}
