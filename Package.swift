@@ -137,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PierBrokerTests",
-            dependencies: ["PierBroker", "PierRecords", "PierStorage", "PierCoordination", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["PierBroker", "PierCoordination", "PierProtocol", "PierRecords", "PierStorage", "PierTestSupport", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "PierCLITests",
