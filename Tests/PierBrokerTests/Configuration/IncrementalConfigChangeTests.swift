@@ -31,7 +31,7 @@ import Testing
         #expect(result == ["cleanup.policy": "delete"])
         let emptied = try apply([.init(name: "cleanup.policy", operation: .subtract, value: "delete")], to: [:])
         #expect(emptied == ["cleanup.policy": ""])
-        #expect(throws: TopicProblem(.invalidConfig, "cleanup.policy must list at least one of delete")) {
+        #expect(throws: TopicConfiguration.Problem.invalid("cleanup.policy must list at least one of delete")) {
             try TopicConfiguration.validate(overrides: emptied)
         }
     }
