@@ -7,11 +7,14 @@ raised, so the Swift test can check results and error codes together.
 import json
 import os
 import sys
+import warnings
 
 from confluent_kafka import KafkaException, TopicPartition
-from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions,
+from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource, NewPartitions,
                                    NewTopic, ResourceType)
 
+# alter_configs is deprecated in favour of incremental_alter_configs, but clients still send it.
+warnings.simplefilter("ignore", DeprecationWarning)
 bootstrap, data_dir = sys.argv[1], sys.argv[2]
 admin = AdminClient({"bootstrap.servers": bootstrap})
 TIMEOUT = 20
@@ -30,11 +33,16 @@ def errors(futures):
     return {str(key): (outcome(future).get("error") or "OK") for key, future in futures.items()}
 
 
+def source_name(source):
+    """ConfigEntry.source is a ConfigSource, or a bare int on some confluent-kafka versions."""
+    return ConfigSource(source).name
+
+
 def topic_configs(topic):
     resource = ConfigResource(ResourceType.TOPIC, topic)
     entries = admin.describe_configs([resource], request_timeout=TIMEOUT)[resource].result(timeout=TIMEOUT)
-    return {name: {"value": entry.value, "source": entry.source.name, "read_only": entry.is_read_only,
-                   "synonyms": [(s.name, s.source.name) for s in entry.synonyms.values()]}
+    return {name: {"value": entry.value, "source": source_name(entry.source), "read_only": entry.is_read_only,
+                   "synonyms": [(s.name, source_name(s.source)) for s in entry.synonyms.values()]}
             for name, entry in entries.items()}
 
 
@@ -104,7 +112,7 @@ report["after_delete"] = [configs["retention.ms"]["value"], configs["retention.m
 # The broker's settings are described, and static.
 broker = ConfigResource(ResourceType.BROKER, "1")
 broker_configs = admin.describe_configs([broker], request_timeout=TIMEOUT)[broker].result(timeout=TIMEOUT)
-report["broker_configs"] = {name: [broker_configs[name].value, broker_configs[name].source.name, broker_configs[name].is_read_only]
+report["broker_configs"] = {name: [broker_configs[name].value, source_name(broker_configs[name].source), broker_configs[name].is_read_only]
                             for name in ("num.partitions", "node.id", "log.retention.ms") if name in broker_configs}
 altered_broker = ConfigResource(ResourceType.BROKER, "1", set_config={"num.partitions": "4"})
 report["alter_broker"] = outcome(admin.alter_configs([altered_broker], request_timeout=TIMEOUT)[altered_broker]).get("error")

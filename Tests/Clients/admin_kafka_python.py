@@ -49,7 +49,7 @@ cluster = admin.describe_cluster()
 report["cluster"] = [[b["node_id"] if "node_id" in b else b["broker_id"] for b in cluster["brokers"]], cluster["controller_id"]]
 
 deleted = admin.delete_topics(["py-events"])
-report["deleted"] = [(t["name"], t["error_code"]) for t in deleted["responses"]]
+report["deleted"] = [(t["name"], t["error_code"]) for t in deleted["topics"]]
 report["delete_again"] = error_name(lambda: admin.delete_topics(["py-events"]))
 report["topics_after"] = sorted(admin.list_topics())
 admin.close()

@@ -12,7 +12,7 @@ import Testing
         let report = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
 
         #expect(report["create"] as? [String: String] == [
-            "admin-orders": "OK", "bad name!": "INVALID_TOPIC_EXCEPTION", "too-replicated": "INVALID_REPLICATION_FACTOR",
+            "admin-orders": "OK", "bad name!": "TOPIC_EXCEPTION", "too-replicated": "INVALID_REPLICATION_FACTOR",
             "bad-config": "INVALID_CONFIG", "unknown-config": "INVALID_CONFIG", "no-partitions": "INVALID_PARTITIONS", "defaults": "OK",
         ])
         #expect(report["create_again"] as? [String: String] == ["admin-orders": "TOPIC_ALREADY_EXISTS"])
@@ -62,7 +62,9 @@ import Testing
         #expect(report["create_partitions_unknown"] as? [String: String] == ["no-such-topic": "UNKNOWN_TOPIC_OR_PART"])
         #expect(report["partitions_after"] as? Int == 5)
 
-        #expect(report["delete_records"] as? [String: AnyHashable] == ["0": 0, "1": "OFFSET_OUT_OF_RANGE"])
+        let deletedRecords = try #require(report["delete_records"] as? [String: Any])
+        #expect(deletedRecords["0"] as? Int == 0)
+        #expect(deletedRecords["1"] as? String == "OFFSET_OUT_OF_RANGE")
 
         let cluster = try #require(report["cluster"] as? [String: Any])
         #expect(cluster["id"] as? Bool == true)
@@ -81,18 +83,23 @@ import Testing
         let broker = try BrokerProcess()
         let output = try ClientScripts.runPython("admin_kafka_python.py", [broker.bootstrap])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
-        #expect(report["created"] as? [[AnyHashable]] == [["py-events", 0]])
+        let created = try #require(report["created"] as? [[Any]])
+        #expect(created.first?.first as? String == "py-events" && created.first?.last as? Int == 0)
         #expect(report["create_again"] as? String == "TopicAlreadyExistsError")
         #expect(report["create_bad_name"] as? String == "InvalidTopicError")
         // kafka-python's default filter keeps only settings that differ from their defaults.
         #expect(report["modified"] as? [String: String] == ["retention.ms": "60000"])
         #expect(report["all_count"] as? Int == 9)
         #expect(report["retention_synonyms"] as? [[String]] == [["retention.ms", "DYNAMIC_TOPIC_CONFIG"], ["log.retention.ms", "DEFAULT_CONFIG"]])
-        #expect(report["after_alter"] as? [String: String] == ["retention.bytes": "1048576"])
+        // kafka-python's alter_configs keeps the other overrides (it reads them back and sends them all).
+        #expect(report["after_alter"] as? [String: String] == ["retention.bytes": "1048576", "retention.ms": "60000"])
         #expect(report["broker_num_partitions"] as? [String] == ["1", "DEFAULT_CONFIG"])
         #expect(report["partitions"] as? Int == 4)
-        #expect(report["cluster"] as? [AnyHashable] == [[1], 1])
-        #expect(report["deleted"] as? [[AnyHashable]] == [["py-events", 0]])
+        let cluster = try #require(report["cluster"] as? [Any])
+        #expect(cluster.first as? [Int] == [1])
+        #expect(cluster.last as? Int == 1)
+        let deleted = try #require(report["deleted"] as? [[Any]])
+        #expect(deleted.first?.first as? String == "py-events" && deleted.first?.last as? Int == 0)
         #expect(report["delete_again"] as? String == "UnknownTopicOrPartitionError")
         #expect(report["topics_after"] as? [String] == [])
         #expect(broker.stop() == 0)
