@@ -1,8 +1,8 @@
 import PierProtocol
 
 /// DescribeConfigs: a topic's every implemented setting with its effective value and source, or
-/// this broker's static settings. Requested names filter the list (unknown ones are skipped, as
-/// in Kafka); synonyms and documentation come only when asked for.
+/// this broker's static settings. Requested names filter the list (unknown ones are skipped, and
+/// an empty list asks for all, as in Kafka); synonyms and documentation come only when asked for.
 struct DescribeConfigsHandler {
     let context: BrokerContext
 
@@ -17,7 +17,8 @@ struct DescribeConfigsHandler {
                 errorMessage: nil, resourceType: resource.resourceType, resourceName: resource.resourceName
             )
             do {
-                let names = resource.configurationKeys.map { Set($0) }
+                // Kafka reads an empty list like a null one: every setting.
+                let names = resource.configurationKeys.flatMap { $0.isEmpty ? nil : Set($0) }
                 result.configs = try describe(resource, names: names).map { entry($0, request: request, version: version) }
             } catch {
                 result.errorCode = error.errorCode.rawValue

@@ -130,12 +130,14 @@ import Testing
                 .init(resourceType: 4, resourceName: "2", configurationKeys: nil),
                 .init(resourceType: 4, resourceName: "", configurationKeys: nil),
                 .init(resourceType: 8, resourceName: "1", configurationKeys: nil),
+                .init(resourceType: 2, resourceName: "described", configurationKeys: []),
             ], includeSynonyms: true, includeDocumentation: true)
             let handler = DescribeConfigsHandler(context: context)
 
             let v4 = try await handler.response(to: request, version: 4)
             #expect(v4.results.map(\.errorCode) == [0, ErrorCode.unknownTopicOrPartition.rawValue, 0,
-                                                    ErrorCode.invalidRequest.rawValue, 0, ErrorCode.invalidRequest.rawValue])
+                                                    ErrorCode.invalidRequest.rawValue, 0, ErrorCode.invalidRequest.rawValue, 0])
+            #expect(v4.results[6].configs.count == TopicConfigCatalog.definitions.count)
             let topic = v4.results[0].configs
             #expect(topic.map(\.name) == ["retention.ms", "segment.bytes"])
             #expect(topic[0].value == "1000" && topic[0].configSource == 1 && topic[0].configType == 5 && topic[0].documentation != nil)
