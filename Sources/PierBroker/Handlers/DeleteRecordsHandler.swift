@@ -27,7 +27,9 @@ struct DeleteRecordsHandler {
                         throw TopicProblem(.notLeaderOrFollower, "broker \(context.nodeID) does not lead \(topic.name)-\(partition.partitionIndex)")
                     }
                     let target = TopicPartition(topic.name, partition.partitionIndex)
-                    outcome.lowWatermark = try await context.blocking { try deleteRecords(of: target, before: partition.offset).get() }
+                    outcome.lowWatermark = try await context.blocking {
+                        try deleteRecords(of: target, before: partition.offset, configuration: found.configuration).get()
+                    }
                 } catch let problem as TopicProblem {
                     outcome.errorCode = problem.errorCode.rawValue
                 }
@@ -38,10 +40,10 @@ struct DeleteRecordsHandler {
         return response
     }
 
-    private func deleteRecords(of partition: TopicPartition, before requested: Int64) -> Result<Int64, TopicProblem> {
+    private func deleteRecords(of partition: TopicPartition, before requested: Int64, configuration: TopicConfiguration) -> Result<Int64, TopicProblem> {
         Result { () throws(TopicProblem) in
             let log: any PartitionLog
-            do throws(StorageError) { log = try context.registry.log(for: partition) } catch { throw Self.problem(error, partition: partition) }
+            do throws(StorageError) { log = try context.registry.log(for: partition, configuration: configuration) } catch { throw Self.problem(error, partition: partition) }
             let highWatermark = log.highWatermark
             let offset = requested == -1 ? highWatermark : requested
             guard offset >= 0, offset <= highWatermark else {
