@@ -259,7 +259,7 @@ final class TopicManager: Sendable {
         } catch {
             throw TopicProblem(error)
         }
-        try refresh(name)
+        if let view = try refresh(name) { registry.apply(view.configuration, toTopic: name) }
         logger.info("topic config changed", metadata: ["topic": "\(name)", "overrides": "\(overrides.sorted { $0.key < $1.key })"])
     }
 

@@ -211,6 +211,30 @@ import Testing
         }
     }
 
+    /// An open segment log was given segment.bytes when it opened; a config change reaches it.
+    @Test func segmentSettingsReachOpenSegmentLogs() async throws {
+        let harness = try await InProcessBroker(settings: ["storage.engine": "segments"])
+        do {
+            let context = harness.context
+            _ = try await create(context, [topic("rolled")])
+            let partition = TopicPartition("rolled", 0)
+            let view = try #require(try context.topics.view("rolled"))
+            _ = try context.registry.log(for: partition, configuration: view.configuration)
+            let response = try await AlterConfigsHandler(context: context).response(to: AlterConfigsRequest(resources: [
+                .init(resourceType: 2, resourceName: "rolled", configs: [.init(name: "segment.bytes", value: "100")]),
+            ]), version: 1)
+            #expect(response.responses.first?.errorCode == 0)
+            try AdminTestRecords.append(count: 5, to: partition, in: context)
+            try AdminTestRecords.append(count: 5, to: partition, in: context)
+            let files = try FileManager.default.contentsOfDirectory(atPath: context.registry.directory(of: partition))
+            #expect(files.filter { $0.hasSuffix(".log") }.count == 2)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+
     @Test func deleteRecordsMovesTheLogStartUpToTheHighWatermark() async throws {
         try await InProcessBroker.run { broker in
             let context = broker.context
