@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "PierBrokerTests",
             dependencies: [
-                "PierBroker", "PierCoordination", "PierProtocol", "PierRecords", "PierStorage",
+                "PierBroker", "PierCoordination", "PierProtocol", "PierRecords", "PierStorage", "PierTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

@@ -24,11 +24,16 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
     /// Whether the high watermark checkpoint was last written without fsync.
     private var highWatermarkNeedsSync = false
     private var isClosed = false
+    /// `segment.bytes` and `segment.ms` as currently set: a topic's settings may change while it is open.
+    private var segmentBytes: Int64
+    private var segmentMilliseconds: Int64?
 
     /// Opens (creating if needed) the partition in `directory`, recovering it after a crash.
     public init(directory: String, configuration: SegmentLogConfiguration = SegmentLogConfiguration()) throws(StorageError) {
         self.directory = directory
         self.configuration = configuration
+        segmentBytes = configuration.segmentBytes
+        segmentMilliseconds = configuration.segmentMilliseconds
         let recovered = try SegmentRecovery(directory: directory, configuration: configuration).recover()
         segments = recovered.segments
         logStart = recovered.logStartOffset
@@ -164,10 +169,10 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
     private func shouldRoll(adding bytes: Int, lastOffset: Int64, largestTimestamp: Int64, now: Int64) -> Bool {
         let segment = active
         guard !segment.isEmpty else { return false }
-        if segment.size + Int64(bytes) > configuration.segmentBytes { return true }
+        if segment.size + Int64(bytes) > segmentBytes { return true }
         // Relative offsets in the index are 32 bits.
         if lastOffset - segment.baseOffset > Int64(Int32.max) { return true }
-        if let segmentMilliseconds = configuration.segmentMilliseconds {
+        if let segmentMilliseconds {
             let waited: Int64
             if let first = segment.firstBatchTimestamp, first >= 0, largestTimestamp >= 0 {
                 waited = largestTimestamp - first
@@ -485,6 +490,14 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
             if highWatermarkNeedsSync { try setHighWatermark(highWatermarkOffset, durable: true) }
             lastFlushMilliseconds = configuration.clock()
             hasUnflushedAppends = false
+        }
+    }
+
+    /// Applies new `segment.bytes` / `segment.ms` (a topic config change) to the segments rolled from now on.
+    public func updateRolling(segmentBytes: Int64, segmentMilliseconds: Int64?) {
+        lockedValue {
+            self.segmentBytes = segmentBytes
+            self.segmentMilliseconds = segmentMilliseconds
         }
     }
 

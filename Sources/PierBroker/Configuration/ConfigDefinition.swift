@@ -1,3 +1,5 @@
+import Foundation
+
 /// One configuration setting a topic or the broker understands: its Kafka name, type, default,
 /// validation and the broker setting that supplies a topic's default (its synonym).
 struct ConfigDefinition: Sendable {
@@ -50,4 +52,25 @@ func atLeast(_ minimum: Int64, _ name: String) -> @Sendable (String) -> String? 
 
 func oneOf(_ allowed: [String], _ name: String) -> @Sendable (String) -> String? {
     { value in allowed.contains(value) ? nil : "\(name) must be one of \(allowed.joined(separator: ", ")), not '\(value)'" }
+}
+
+/// For list settings: a comma-separated list of at least one allowed item.
+func listOf(_ allowed: [String], _ name: String) -> @Sendable (String) -> String? {
+    { value in
+        let items = ConfigList.items(of: value)
+        guard !items.isEmpty else { return "\(name) must list at least one of \(allowed.joined(separator: ", "))" }
+        guard let refused = items.first(where: { !allowed.contains($0) }) else { return nil }
+        return "\(name) must be one of \(allowed.joined(separator: ", ")), not '\(refused)'"
+    }
+}
+
+/// How list settings (`cleanup.policy`) are written: comma-separated, blanks around items ignored.
+enum ConfigList {
+    static func items(of value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func value(of items: [String]) -> String {
+        items.joined(separator: ",")
+    }
 }

@@ -5,7 +5,7 @@ enum TopicConfigCatalog {
         ConfigDefinition(
             "cleanup.policy", .list, default: "delete", brokerSynonym: "log.cleanup.policy",
             documentation: "How old records go: 'delete' by retention.ms and retention.bytes. Compaction is not implemented.",
-            validate: oneOf(["delete"], "cleanup.policy")
+            validate: listOf(["delete"], "cleanup.policy")
         ),
         ConfigDefinition(
             "compression.type", .string, default: "producer", brokerSynonym: "compression.type",

@@ -72,6 +72,22 @@ struct RequestRouter: Sendable {
                 return encode(try await InitProducerIdHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .offsetDelete(let request):
                 return encode(try await OffsetDeleteHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .createTopics(let request):
+                return encode(try await CreateTopicsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .deleteTopics(let request):
+                return encode(try await DeleteTopicsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .createPartitions(let request):
+                return encode(try await CreatePartitionsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .describeConfigs(let request):
+                return encode(try await DescribeConfigsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .alterConfigs(let request):
+                return encode(try await AlterConfigsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .incrementalAlterConfigs(let request):
+                return encode(try await IncrementalAlterConfigsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .deleteRecords(let request):
+                return encode(try await DeleteRecordsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .describeCluster(let request):
+                return encode(try await DescribeClusterHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             default:
                 return .close(reason: "\(apiKey) has no handler")
             }

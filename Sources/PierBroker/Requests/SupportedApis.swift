@@ -22,6 +22,14 @@ enum SupportedApis {
         .deleteGroups: 0...2,
         .offsetDelete: 0...0,
         .initProducerId: 0...4,
+        .createTopics: 0...7,
+        .deleteTopics: 0...6,
+        .deleteRecords: 0...2,
+        .describeConfigs: 0...4,
+        .alterConfigs: 0...2,
+        .createPartitions: 0...3,
+        .incrementalAlterConfigs: 0...1,
+        .describeCluster: 0...1,
     ]
 
     static func supports(_ apiKey: ApiKey, version: Int16) -> Bool {

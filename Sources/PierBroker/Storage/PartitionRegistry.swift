@@ -71,6 +71,15 @@ final class PartitionRegistry: Sendable {
         return try gate.lock.withLock { _ throws(StorageError) -> Result in try body() }
     }
 
+    /// Hands a topic's changed settings to its open logs: the segment engine rolls by
+    /// `segment.bytes` / `segment.ms`, which it was given when it opened.
+    func apply(_ configuration: TopicConfiguration, toTopic topic: String) {
+        let open = logs.withLock { logs in logs.filter { $0.key.topic == topic }.map(\.value) }
+        for case let segments as SegmentPartitionLog in open {
+            segments.updateRolling(segmentBytes: configuration.segmentBytes, segmentMilliseconds: configuration.segmentMilliseconds)
+        }
+    }
+
     /// The log when it is open already; never touches the disk.
     func openLog(for partition: TopicPartition) -> (any PartitionLog)? {
         logs.withLock { $0[partition] }

@@ -19,6 +19,7 @@ final class TopicManager: Sendable {
     let defaultReplicationFactor: Int16
     private let logger: Logger
     private let cache = Mutex<[String: TopicView]>([:])
+    private let configEdits = Mutex<Void>(())
 
     init(cluster: ClusterMetadata, registry: PartitionRegistry, configuration: BrokerConfiguration, logger: Logger) {
         self.cluster = cluster
@@ -51,6 +52,13 @@ final class TopicManager: Sendable {
             if let found = try view(name), KafkaUUID(found.topicID) == topicID { return found }
         }
         return nil
+    }
+
+    /// The topic as the coordination store has it now, or `UNKNOWN_TOPIC_OR_PARTITION`: changes
+    /// start from this rather than from the cache, which another broker's change may have outdated.
+    func currentView(_ name: String) throws(TopicProblem) -> TopicView {
+        guard let view = try refresh(name) else { throw .unknownTopic(name) }
+        return view
     }
 
     func topicNames() throws(TopicProblem) -> [String] {
@@ -101,13 +109,15 @@ final class TopicManager: Sendable {
     @discardableResult
     func create(_ creation: Creation, validateOnly: Bool = false) throws(TopicProblem) -> TopicView {
         if let problem = TopicName.problem(with: creation.name) { throw TopicProblem(.invalidTopicException, problem) }
+        // Kafka's order: a name that exists is reported as such before its other settings are judged.
+        if try refresh(creation.name) != nil {
+            throw TopicProblem(.topicAlreadyExists, "topic '\(creation.name)' already exists")
+        }
+        try checkNoCollision(creation.name)
         do { try TopicConfiguration.validate(overrides: creation.configs) } catch { throw TopicProblem(error) }
         let liveBrokers: [Int32]
         do { liveBrokers = Array(try cluster.liveBrokers().keys) } catch { throw TopicProblem(error) }
         let replicas = try replicasForNewTopic(creation, liveBrokers: liveBrokers)
-        if try view(creation.name) != nil || (try? cluster.topic(creation.name)) != nil {
-            throw TopicProblem(.topicAlreadyExists, "topic '\(creation.name)' already exists")
-        }
         let assignment = TopicAssignment(topicID: UUID(), replicas: replicas)
         if validateOnly {
             return TopicView(name: creation.name, topicID: assignment.topicUUID ?? UUID(),
@@ -125,16 +135,41 @@ final class TopicManager: Sendable {
         return view
     }
 
+    /// Kafka's metrics names turn '.' into '_', so "a.b" and "a_b" may not both exist.
+    private func checkNoCollision(_ name: String) throws(TopicProblem) {
+        guard name.contains(".") || name.contains("_") else { return }
+        let normalized = Self.metricName(name)
+        if let existing = try topicNames().first(where: { $0 != name && Self.metricName($0) == normalized }) {
+            throw TopicProblem(.invalidTopicException, "topic '\(name)' collides with existing topic '\(existing)' ('.' and '_' are interchangeable in metric names)")
+        }
+    }
+
+    private static func metricName(_ name: String) -> String {
+        name.replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// Kafka's controller refuses larger batches (POLICY_VIOLATION): one request must not be able to
+    /// make the broker write millions of znodes and files.
+    static let maximumPartitionsPerRequest = 10_000
+
+    private func checkPartitionCount(_ count: Int) throws(TopicProblem) {
+        if count > Self.maximumPartitionsPerRequest {
+            throw TopicProblem(.policyViolation, "\(count) partitions in one request is more than the \(Self.maximumPartitionsPerRequest) allowed")
+        }
+    }
+
     private func replicasForNewTopic(_ creation: Creation, liveBrokers: [Int32]) throws(TopicProblem) -> [Int32: [Int32]] {
         if let assignments = creation.assignments, !assignments.isEmpty {
             guard creation.partitions == nil, creation.replicationFactor == nil else {
                 throw TopicProblem(.invalidRequest, "give either replica assignments or partitions and replication factor, not both")
             }
+            try checkPartitionCount(assignments.count)
             try checkManualAssignment(assignments, firstPartition: 0, liveBrokers: liveBrokers)
             return assignments
         }
         let partitions = creation.partitions ?? defaultPartitions
         let replicationFactor = creation.replicationFactor ?? defaultReplicationFactor
+        try checkPartitionCount(Int(partitions))
         do {
             return try ReplicaAssignment.assign(
                 partitions: Int(partitions), replicationFactor: Int(replicationFactor), brokers: liveBrokers,
@@ -158,15 +193,16 @@ final class TopicManager: Sendable {
             guard Set(replicas).count == replicas.count else {
                 throw TopicProblem(.invalidReplicaAssignment, "partition \(partition) lists a broker twice")
             }
+            // Kafka's controller answers INVALID_REPLICA_ASSIGNMENT here: the request, not the cluster, is wrong.
             if let unknown = replicas.first(where: { !liveBrokers.contains($0) }) {
-                throw TopicProblem(.brokerNotAvailable, "broker \(unknown) in partition \(partition)'s replicas is not registered")
+                throw TopicProblem(.invalidReplicaAssignment, "broker \(unknown) in partition \(partition)'s replicas is not registered")
             }
         }
     }
 
     /// Deletes the topic's znodes, then its partitions' files here.
     func delete(_ name: String) throws(TopicProblem) {
-        let existing = try existingView(name)
+        let existing = try currentView(name)
         do {
             try cluster.deleteTopic(name)
         } catch {
@@ -181,22 +217,28 @@ final class TopicManager: Sendable {
 
     /// Grows the topic to `totalCount` partitions (CreatePartitions).
     func addPartitions(_ name: String, totalCount: Int32, assignments: [[Int32]]?, validateOnly: Bool) throws(TopicProblem) {
-        let existing = try existingView(name)
+        let existing = try currentView(name)
         let current = Int32(existing.partitionCount)
         guard totalCount > current else {
             throw TopicProblem(.invalidPartitions, "topic '\(name)' has \(current) partitions; the new count \(totalCount) must be larger")
         }
+        try checkPartitionCount(Int(totalCount - current))
         let liveBrokers: [Int32]
         do { liveBrokers = Array(try cluster.liveBrokers().keys) } catch { throw TopicProblem(error) }
+        let factor = existing.partitions[0]?.replicas.count ?? Int(defaultReplicationFactor)
         let added: [Int32: [Int32]]
-        if let assignments {
+        // An empty list is what some clients send for "no assignments"; Kafka assigns automatically then.
+        if let assignments, !assignments.isEmpty {
             guard assignments.count == Int(totalCount - current) else {
                 throw TopicProblem(.invalidReplicaAssignment, "\(assignments.count) assignments given for \(totalCount - current) new partitions")
             }
             added = Dictionary(uniqueKeysWithValues: assignments.enumerated().map { (current + Int32($0.offset), $0.element) })
             try checkManualAssignment(added, firstPartition: current, liveBrokers: liveBrokers)
+            if let mismatch = added.first(where: { $0.value.count != factor }) {
+                throw TopicProblem(.invalidReplicaAssignment,
+                                   "partition \(mismatch.key) has \(mismatch.value.count) replicas but the topic's partitions have \(factor)")
+            }
         } else {
-            let factor = existing.partitions[0]?.replicas.count ?? Int(defaultReplicationFactor)
             do {
                 added = try ReplicaAssignment.assign(
                     partitions: Int(totalCount - current), replicationFactor: factor, brokers: liveBrokers, firstPartition: current,
@@ -218,7 +260,7 @@ final class TopicManager: Sendable {
 
     /// Replaces the topic's config overrides (AlterConfigs), after validating every one.
     func setConfig(_ name: String, overrides: [String: String], validateOnly: Bool) throws(TopicProblem) {
-        _ = try existingView(name)
+        _ = try currentView(name)
         do { try TopicConfiguration.validate(overrides: overrides) } catch { throw TopicProblem(error) }
         if validateOnly { return }
         do {
@@ -226,13 +268,24 @@ final class TopicManager: Sendable {
         } catch {
             throw TopicProblem(error)
         }
-        try refresh(name)
+        if let view = try refresh(name) { registry.apply(view.configuration, toTopic: name) }
         logger.info("topic config changed", metadata: ["topic": "\(name)", "overrides": "\(overrides.sorted { $0.key < $1.key })"])
+    }
+
+    /// Edits the topic's overrides (IncrementalAlterConfigs) from what is stored now; edits through
+    /// this broker run one at a time, so two concurrent ones cannot undo each other.
+    func editConfig(
+        _ name: String, validateOnly: Bool, _ edit: ([String: String]) throws(TopicProblem) -> [String: String]
+    ) throws(TopicProblem) {
+        try configEdits.withLock { _ throws(TopicProblem) in
+            let updated = try edit(try overrides(name))
+            try setConfig(name, overrides: updated, validateOnly: validateOnly)
+        }
     }
 
     /// The topic's config overrides as stored (what IncrementalAlterConfigs edits).
     func overrides(_ name: String) throws(TopicProblem) -> [String: String] {
-        _ = try existingView(name)
+        _ = try currentView(name)
         do { return try cluster.topicConfig(name) } catch { throw TopicProblem(error) }
     }
 }

@@ -1,0 +1,58 @@
+/// The broker settings Pier understands, for DescribeConfigs on a broker resource: the ones
+/// `BrokerConfiguration` parses, and the `log.*`-style defaults it passes on to topics.
+/// All are static: they are read at start (file, then command line) and never altered at run time.
+enum BrokerConfigCatalog {
+    struct Setting: Sendable {
+        let definition: ConfigDefinition
+        /// Names that set it (`node.id` also comes from `broker.id`): given any, its source is the static config.
+        let setBy: [String]
+        /// Nil when unset and without a default (`log.flush.interval.ms`), as Kafka reports it.
+        let effectiveValue: @Sendable (BrokerConfiguration) -> String?
+
+        var defaultValue: String? { effectiveValue(BrokerConfiguration()) }
+
+        func source(in configuration: BrokerConfiguration) -> ConfigSource {
+            setBy.contains { configuration.settings[$0] != nil } ? .staticBrokerConfig : .defaultConfig
+        }
+    }
+
+    static let settings: [Setting] = (parsedSettings + topicDefaults).sorted { $0.definition.name < $1.definition.name }
+
+    private static let parsedSettings: [Setting] = [
+        parsed("node.id", .int, setBy: ["node.id", "broker.id"], "This broker's id.") { String($0.nodeID) },
+        parsed("broker.id", .int, setBy: ["node.id", "broker.id"], "This broker's id (the older name of node.id).") { String($0.nodeID) },
+        parsed("listeners", .list, "Address the Kafka listener binds; port 0 picks a free one.") { $0.settings["listeners"] ?? "\($0.listenerHost):\($0.listenerPort)" },
+        parsed("log.dirs", .list, setBy: ["log.dirs", "log.dir"], "Directory of the partitions and the coordination database.") { $0.dataDirectory },
+        parsed("auto.create.topics.enable", .boolean, "Whether Metadata requests create unknown topics.") { String($0.autoCreateTopics) },
+        parsed("num.partitions", .int, "Partitions of a topic created without a count.") { String($0.defaultPartitions) },
+        parsed("default.replication.factor", .short, "Replication factor of a topic created without one.") { String($0.defaultReplicationFactor) },
+        parsed("socket.request.max.bytes", .int, "Largest request frame accepted.") { String($0.maximumRequestBytes) },
+        parsed("log.retention.check.interval.ms", .long, "How often retention runs.") { String($0.retentionCheckIntervalMilliseconds) },
+        parsed("connections.max.idle.ms", .long, "Idle connections are closed after this long.") { String($0.connectionsMaxIdleMilliseconds) },
+        parsed("storage.engine", .string, "Engine new partitions are stored with: sqlite or segments (Pier's own setting).") { $0.storageEngine.rawValue },
+        parsed("num.io.threads", .int, "Threads that run blocking storage calls.") { String($0.ioThreads) },
+        parsed("log.flush.interval.ms", .long, "Unset leaves flushing to the operating system; 0 flushes every append.") { configuration in
+            switch configuration.flushPolicy {
+            case .everyAppend: "0"
+            case .interval(let milliseconds): String(milliseconds)
+            case .operatingSystem: nil
+            }
+        },
+    ]
+
+    /// Broker settings that are topics' defaults (`log.retention.ms` for `retention.ms`, ...).
+    private static let topicDefaults: [Setting] = TopicConfigCatalog.definitions.compactMap { topic -> Setting? in
+        guard let name = topic.brokerSynonym else { return nil }
+        let definition = ConfigDefinition(name, topic.type, default: topic.defaultValue,
+                                          documentation: "Default of the topic setting \(topic.name): \(topic.documentation)")
+        return Setting(definition: definition, setBy: [name]) { $0.settings[name] ?? topic.defaultValue }
+    }
+
+    private static func parsed(
+        _ name: String, _ type: ConfigDefinition.ValueType, setBy: [String]? = nil, _ documentation: String,
+        value: @escaping @Sendable (BrokerConfiguration) -> String?
+    ) -> Setting {
+        Setting(definition: ConfigDefinition(name, type, default: value(BrokerConfiguration()) ?? "", documentation: documentation),
+                setBy: setBy ?? [name], effectiveValue: value)
+    }
+}

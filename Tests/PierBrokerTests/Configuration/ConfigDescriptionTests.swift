@@ -1,0 +1,65 @@
+@testable import PierBroker
+import Testing
+
+@Suite struct ConfigDescriptionTests {
+    @Test func topicSettingsListTheirSynonymsMostSpecificFirst() throws {
+        let brokerDefaults = ["log.retention.ms": "86400000"]
+        let configuration = TopicConfiguration(overrides: ["retention.ms": "1000"], brokerDefaults: brokerDefaults)
+        let described = ConfigDescription.topic(configuration, brokerDefaults: brokerDefaults)
+        #expect(described.map(\.name) == TopicConfigCatalog.definitions.map(\.name).sorted())
+        #expect(described.allSatisfy { !$0.readOnly && !$0.isSensitive })
+
+        let retention = try #require(described.first { $0.name == "retention.ms" })
+        #expect(retention.value == "1000")
+        #expect(retention.source == .topicOverride)
+        #expect(retention.type == .long)
+        #expect(retention.synonyms == [
+            .init(name: "retention.ms", value: "1000", source: .topicOverride),
+            .init(name: "log.retention.ms", value: "86400000", source: .staticBrokerConfig),
+            .init(name: "log.retention.ms", value: "604800000", source: .defaultConfig),
+        ])
+
+        let segment = try #require(described.first { $0.name == "segment.bytes" })
+        #expect(segment.value == "1073741824")
+        #expect(segment.source == .defaultConfig)
+        #expect(segment.synonyms == [.init(name: "log.segment.bytes", value: "1073741824", source: .defaultConfig)])
+    }
+
+    @Test func requestedNamesFilterAndUnknownNamesAreSkipped() {
+        let configuration = TopicConfiguration(overrides: [:], brokerDefaults: [:])
+        let described = ConfigDescription.topic(configuration, brokerDefaults: [:], names: ["cleanup.policy", "no.such.setting"])
+        #expect(described.map(\.name) == ["cleanup.policy"])
+        #expect(ConfigDescription.topic(configuration, brokerDefaults: [:], names: []).isEmpty)
+    }
+
+    @Test func brokerSettingsAreStaticWithTheirEffectiveValues() throws {
+        var configuration = BrokerConfiguration()
+        try configuration.apply(["broker.id": "7", "num.partitions": "3", "log.retention.ms": "5000"])
+        let described = ConfigDescription.broker(configuration)
+        #expect(described.allSatisfy { $0.readOnly })
+        func entry(_ name: String) -> ConfigDescription? { described.first { $0.name == name } }
+        #expect(entry("node.id")?.value == "7")
+        #expect(entry("node.id")?.source == .staticBrokerConfig)
+        #expect(entry("num.partitions")?.value == "3")
+        #expect(entry("num.partitions")?.synonyms == [
+            .init(name: "num.partitions", value: "3", source: .staticBrokerConfig),
+            .init(name: "num.partitions", value: "1", source: .defaultConfig),
+        ])
+        #expect(entry("log.retention.ms")?.value == "5000")
+        #expect(entry("log.retention.bytes")?.value == "-1")
+        #expect(entry("log.retention.bytes")?.source == .defaultConfig)
+        #expect(entry("auto.create.topics.enable")?.type == .boolean)
+        // Unset and without a default, as Kafka reports log.flush.interval.ms.
+        #expect(entry("log.flush.interval.ms")?.value == nil)
+        #expect(ConfigDescription.broker(configuration, names: ["num.partitions"]).map(\.name) == ["num.partitions"])
+    }
+
+    @Test func brokerResourceNamesAreThisNodeOrTheClusterDefault() throws {
+        #expect(try BrokerResourceName("3", nodeID: 3) == .thisBroker)
+        #expect(try BrokerResourceName("", nodeID: 3) == .clusterDefault)
+        #expect(throws: TopicProblem(.invalidRequest, "unexpected broker id 4: this broker is 3 (or use an empty name for cluster defaults)")) {
+            try BrokerResourceName("4", nodeID: 3)
+        }
+        #expect(throws: TopicProblem(.invalidRequest, "broker id must be an integer, not 'b'")) { try BrokerResourceName("b", nodeID: 3) }
+    }
+}
