@@ -161,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PierBrokerTests",
-            dependencies: ["PierBroker", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["PierBroker", "PierRecords", "PierStorage", "PierCoordination", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "PierClientTests",

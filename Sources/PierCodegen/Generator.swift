@@ -43,6 +43,7 @@ public enum Generator {
     public static let embeddedSQL: [(folder: String, typeName: String, output: String)] = [
         ("partition", "PartitionSQL", "Sources/PierStorage/Generated/PartitionSQL.swift"),
         ("coordination", "CoordinationSQL", "Sources/PierCoordination/Generated/CoordinationSQL.swift"),
+        ("groups", "GroupSQL", "Sources/PierStorage/Generated/GroupSQL.swift"),
     ]
 
     /// Relative path (from the package root) → contents of every module's embedded SQL.

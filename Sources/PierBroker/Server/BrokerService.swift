@@ -23,6 +23,9 @@ public struct BrokerService: Service {
 extension Broker {
     /// The services a `pier serve` process runs: the broker itself and its background work.
     public var services: [any Service] {
-        [BrokerService(broker: self)]
+        [
+            BrokerService(broker: self),
+            RetentionService(context: context, interval: .milliseconds(context.configuration.retentionCheckIntervalMilliseconds)),
+        ]
     }
 }

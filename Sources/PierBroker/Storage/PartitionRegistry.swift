@@ -26,10 +26,11 @@ final class PartitionRegistry: Sendable {
     }
 
     /// The partition's log, opened (and created when absent) on first use. Blocking: call it off the event loop.
-    func log(for partition: TopicPartition) throws(StorageError) -> any PartitionLog {
+    /// `configuration` supplies the segment engine's `segment.bytes` / `segment.ms` when the log is opened.
+    func log(for partition: TopicPartition, configuration: TopicConfiguration? = nil) throws(StorageError) -> any PartitionLog {
         if let open = logs.withLock({ $0[partition] }) { return open }
         // Opening runs recovery and may take a while: do it outside the lock, then keep the first one opened.
-        let opened = try open(partition)
+        let opened = try open(partition, configuration: configuration)
         let (winner, loser) = logs.withLock { logs -> (any PartitionLog, (any PartitionLog)?) in
             if let existing = logs[partition] { return (existing, opened) }
             logs[partition] = opened
@@ -56,14 +57,19 @@ final class PartitionRegistry: Sendable {
         return names.contains { $0.hasSuffix(".log") } ? .segments : nil
     }
 
-    private func open(_ partition: TopicPartition) throws(StorageError) -> any PartitionLog {
+    private func open(_ partition: TopicPartition, configuration: TopicConfiguration?) throws(StorageError) -> any PartitionLog {
         let chosen = engineOnDisk(for: partition) ?? engine
         let log: any PartitionLog
         switch chosen {
         case .sqlite:
             log = try SQLitePartitionLog(directory: directory(of: partition), options: SQLitePartitionLogOptions(flushPolicy: flushPolicy))
         case .segments:
-            log = try SegmentPartitionLog(directory: directory(of: partition), configuration: SegmentLogConfiguration(flushPolicy: flushPolicy))
+            var segments = SegmentLogConfiguration(flushPolicy: flushPolicy)
+            if let configuration {
+                segments.segmentBytes = configuration.segmentBytes
+                segments.segmentMilliseconds = configuration.segmentMilliseconds
+            }
+            log = try SegmentPartitionLog(directory: directory(of: partition), configuration: segments)
         }
         logger.debug("partition opened", metadata: ["partition": "\(partition)", "engine": "\(chosen.rawValue)"])
         return log

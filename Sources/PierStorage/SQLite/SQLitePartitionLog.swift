@@ -678,7 +678,10 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     public func flush() throws(StorageError) {
         try locked { db throws(StorageError) in
             // Copies the WAL into the database file and syncs both: everything committed is durable.
-            try RawStatement(db, sql: "PRAGMA wal_checkpoint(FULL)").execute("flushing")
+            // The pragma answers with one row (busy, log frames, checkpointed frames): step past it.
+            let checkpoint = try RawStatement(db, sql: "PRAGMA wal_checkpoint(FULL)")
+            while try checkpoint.step("flushing") {}
+            checkpoint.reset()
             lastFlushMilliseconds = options.clock()
         }
     }

@@ -87,4 +87,25 @@ extension PartitionLogConformance {
         #expect(try log.endOffset(forLeaderEpoch: 2) == EpochEndOffset(epoch: 2, endOffset: 15))
         #expect(try log.append([F.batch(count: 1)], as: F.leader).baseOffsets == [15])
     }
+
+    /// `flush` (shutdown, `log.flush.interval.ms`) works on a log with data, twice in a row and
+    /// after more appends, and what it flushed is all there on reopening.
+    func flushSucceedsAndKeepsEverything(_ directory: ConformanceDirectory) throws {
+        do {
+            let log = try open(directory.partition)
+            try log.flush()
+            _ = try log.append([F.batch(count: 4)], as: F.leader)
+            try log.flush()
+            try log.flush()
+            _ = try log.append([F.batch(count: 2)], as: F.leader)
+            try log.updateHighWatermark(6)
+            try log.flush()
+            try log.close()
+        }
+        let log = try open(directory.partition)
+        defer { try? log.close() }
+        #expect(log.logEndOffset == 6)
+        #expect(log.highWatermark == 6)
+        #expect(try F.readAll(log).map(\.offset) == Array(0..<6))
+    }
 }

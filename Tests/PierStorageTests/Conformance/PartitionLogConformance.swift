@@ -54,6 +54,7 @@ struct PartitionLogConformance {
         case concurrentAppendsStayContiguous
         case truncateRollsBackProducerState
         case reopenWithoutCloseKeepsAcknowledgedAppends
+        case flushSucceedsAndKeepsEverything
 
         var testDescription: String { rawValue }
     }
@@ -89,6 +90,7 @@ struct PartitionLogConformance {
         case .concurrentAppendsStayContiguous: try concurrentAppendsStayContiguous(directory)
         case .truncateRollsBackProducerState: try truncateRollsBackProducerState(directory)
         case .reopenWithoutCloseKeepsAcknowledgedAppends: try reopenWithoutCloseKeepsAcknowledgedAppends(directory)
+        case .flushSucceedsAndKeepsEverything: try flushSucceedsAndKeepsEverything(directory)
         }
     }
 

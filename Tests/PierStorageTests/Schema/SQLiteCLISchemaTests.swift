@@ -48,6 +48,22 @@ import Testing
         #expect(applicationID.output.trimmingCharacters(in: .whitespacesAndNewlines) == "1346979154")
     }
 
+    @Test func groupSchemaRunsInTheCLI() throws {
+        let folder = Self.schemaDirectory.deletingLastPathComponent().appendingPathComponent("groups")
+        let database = NSTemporaryDirectory() + "pier-cli-groups-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: database) }
+        let migrations = try Self.sqlFiles(folder)
+        #expect(migrations.count >= 2)
+        for file in migrations {
+            let result = try Self.run(database, try String(contentsOf: file, encoding: .utf8))
+            #expect(result.status == 0, "\(file.lastPathComponent): \(result.output)")
+        }
+        for file in try Self.sqlFiles(folder.appendingPathComponent("statements")) {
+            let result = try Self.run(database, "EXPLAIN " + (try String(contentsOf: file, encoding: .utf8)))
+            #expect(result.status == 0, "\(file.lastPathComponent): \(result.output)")
+        }
+    }
+
     @Test func brokenSQLFailsInTheCLI() throws {
         // The check above can fail: the CLI reports errors through its exit status.
         let database = NSTemporaryDirectory() + "pier-cli-\(UUID().uuidString).sqlite"

@@ -1,0 +1,31 @@
+import NIOCore
+import PierStorage
+
+extension ConsumerGroup {
+    /// What is persisted: the generation, its protocol and leader, and each member's subscription and assignment.
+    var stored: StoredGroup {
+        StoredGroup(
+            groupID: groupID, protocolType: protocolType, protocolName: protocolName, generation: generation, leaderID: leaderID,
+            state: state.rawValue,
+            members: orderedMembers.map { member in
+                StoredGroup.Member(
+                    memberID: member.memberID, groupInstanceID: member.groupInstanceID, clientID: member.clientID, clientHost: member.clientHost,
+                    sessionTimeoutMilliseconds: member.sessionTimeoutMilliseconds, rebalanceTimeoutMilliseconds: member.rebalanceTimeoutMilliseconds,
+                    protocolMetadata: Array(buffer: protocolName.flatMap(member.metadata(for:)) ?? ByteBuffer()),
+                    assignment: Array(buffer: member.assignment)
+                )
+            }
+        )
+    }
+
+    /// Changes worth persisting: a new generation, a new state, or new assignments (Stable after a sync).
+    var persistenceMark: PersistenceMark {
+        PersistenceMark(generation: generation, state: state, memberCount: members.count)
+    }
+
+    struct PersistenceMark: Equatable, Sendable {
+        var generation: Int32
+        var state: GroupState
+        var memberCount: Int
+    }
+}

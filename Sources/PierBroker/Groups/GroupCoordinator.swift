@@ -1,0 +1,288 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PierProtocol
+import PierStorage
+import Synchronization
+
+/// Runs this broker's consumer groups: the `ConsumerGroup` state machines, the JoinGroup and
+/// SyncGroup requests waiting on them, their timeouts, and their persistence in `GroupShards`.
+///
+/// Every event runs under one lock: the state machine is advanced, the requester's continuation is
+/// registered if it must wait, and the deferred responses the event released are resumed after the
+/// lock is dropped. Group snapshots are written on a serial queue in the order events happened;
+/// offset commits are written before they are acknowledged.
+final class GroupCoordinator: Sendable {
+    typealias JoinResult = ConsumerGroup.JoinResult
+    typealias SyncResult = ConsumerGroup.SyncResult
+
+    private struct State {
+        var groups: [String: ConsumerGroup] = [:]
+        var persisted: [String: ConsumerGroup.PersistenceMark] = [:]
+        var joinWaiters: [String: [String: CheckedContinuation<JoinResult, Never>]] = [:]
+        var syncWaiters: [String: [String: CheckedContinuation<SyncResult, Never>]] = [:]
+    }
+
+    /// Deferred responses to resume once the lock is released.
+    private struct Resumptions {
+        var joins: [(CheckedContinuation<JoinResult, Never>, JoinResult)] = []
+        var syncs: [(CheckedContinuation<SyncResult, Never>, SyncResult)] = []
+
+        func resume() {
+            for (continuation, result) in joins { continuation.resume(returning: result) }
+            for (continuation, result) in syncs { continuation.resume(returning: result) }
+        }
+    }
+
+    let shards: GroupShards
+    let settings: ConsumerGroup.Settings
+    private let storageThreads: NIOThreadPool
+    private let logger: Logger
+    private let clock: @Sendable () -> Int64
+    private let state = Mutex(State())
+    private let persistence = DispatchQueue(label: "pier.groups.persistence")
+
+    init(shards: GroupShards, settings: ConsumerGroup.Settings, storageThreads: NIOThreadPool, logger: Logger,
+         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+        self.shards = shards
+        self.settings = settings
+        self.storageThreads = storageThreads
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Loads the groups of every shard on disk (blocking; at start).
+    func load() throws(StorageError) {
+        let now = clock()
+        var loaded: [String: ConsumerGroup] = [:]
+        for shard in shards.existingShards() {
+            for stored in try shards.store(shard: shard).loadGroups() {
+                loaded[stored.groupID] = ConsumerGroup(restoring: stored, settings: settings, now: now)
+            }
+        }
+        state.withLock { state in
+            state.groups = loaded
+            state.persisted = loaded.mapValues(\.persistenceMark)
+        }
+        if !loaded.isEmpty { logger.info("consumer groups loaded", metadata: ["groups": "\(loaded.count)"]) }
+    }
+
+    // MARK: Membership
+
+    func join(groupID: String, _ request: ConsumerGroup.JoinRequest) async -> JoinResult {
+        await withCheckedContinuation { continuation in
+            var resumptions = Resumptions()
+            let immediate: JoinResult? = state.withLock { state in
+                var group = state.groups[groupID] ?? ConsumerGroup(groupID: groupID, settings: settings)
+                let (outcome, completions) = group.join(request, now: clock())
+                state.groups[groupID] = group
+                var answer: JoinResult?
+                switch outcome {
+                case .respond(let result):
+                    answer = result
+                case .wait(let memberID):
+                    if let superseded = state.joinWaiters[groupID, default: [:]].updateValue(continuation, forKey: memberID) {
+                        resumptions.joins.append((superseded, .failure(.rebalanceInProgress, memberID: memberID)))
+                    }
+                }
+                collect(completions, groupID: groupID, into: &resumptions, state: &state)
+                persistIfChanged(group, state: &state)
+                if group.state == .empty && group.members.isEmpty && answer?.error != .noError && state.persisted[groupID] == nil {
+                    state.groups[groupID] = nil  // a refused first join leaves no group behind
+                }
+                return answer
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+            resumptions.resume()
+        }
+    }
+
+    func sync(groupID: String, memberID: String, generation: Int32, instanceID: String?, protocolType: String?,
+              protocolName: String?, assignments: [String: ByteBuffer]) async -> SyncResult {
+        await withCheckedContinuation { continuation in
+            var resumptions = Resumptions()
+            let immediate: SyncResult? = state.withLock { state in
+                guard var group = state.groups[groupID] else { return .failure(.unknownMemberId) }
+                let (outcome, completions) = group.sync(memberID: memberID, generation: generation, instanceID: instanceID,
+                                                        protocolType: protocolType, protocolName: protocolName,
+                                                        assignments: assignments, now: clock())
+                state.groups[groupID] = group
+                var answer: SyncResult?
+                switch outcome {
+                case .respond(let result):
+                    answer = result
+                case .wait:
+                    if let superseded = state.syncWaiters[groupID, default: [:]].updateValue(continuation, forKey: memberID) {
+                        resumptions.syncs.append((superseded, .failure(.rebalanceInProgress)))
+                    }
+                }
+                collect(completions, groupID: groupID, into: &resumptions, state: &state)
+                persistIfChanged(group, state: &state)
+                return answer
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+            resumptions.resume()
+        }
+    }
+
+    func heartbeat(groupID: String, memberID: String, generation: Int32, instanceID: String?) -> ErrorCode {
+        state.withLock { state in
+            guard var group = state.groups[groupID] else { return .unknownMemberId }
+            let error = group.heartbeat(memberID: memberID, generation: generation, instanceID: instanceID, now: clock())
+            state.groups[groupID] = group
+            return error
+        }
+    }
+
+    func leave(groupID: String, _ departures: [ConsumerGroup.Departure]) -> [ErrorCode] {
+        var resumptions = Resumptions()
+        let errors = state.withLock { state -> [ErrorCode] in
+            guard var group = state.groups[groupID] else { return departures.map { _ in .unknownMemberId } }
+            let (errors, completions) = group.leave(departures, now: clock())
+            state.groups[groupID] = group
+            collect(completions, groupID: groupID, into: &resumptions, state: &state)
+            persistIfChanged(group, state: &state)
+            return errors
+        }
+        resumptions.resume()
+        return errors
+    }
+
+    /// Expires sessions and ends join phases whose time is up; the broker calls it a few times a second.
+    func expireDeadlines() {
+        var resumptions = Resumptions()
+        state.withLock { state in
+            let now = clock()
+            for (groupID, var group) in state.groups {
+                guard let deadline = group.nextDeadline, deadline <= now else { continue }
+                let completions = group.expire(now: now)
+                state.groups[groupID] = group
+                collect(completions, groupID: groupID, into: &resumptions, state: &state)
+                persistIfChanged(group, state: &state)
+            }
+        }
+        resumptions.resume()
+    }
+
+    private func collect(_ completions: [ConsumerGroup.Completion], groupID: String, into resumptions: inout Resumptions, state: inout State) {
+        for completion in completions {
+            switch completion {
+            case let .join(memberID, result):
+                if let waiter = state.joinWaiters[groupID]?.removeValue(forKey: memberID) { resumptions.joins.append((waiter, result)) }
+            case let .sync(memberID, result):
+                if let waiter = state.syncWaiters[groupID]?.removeValue(forKey: memberID) { resumptions.syncs.append((waiter, result)) }
+            }
+        }
+    }
+
+    private func persistIfChanged(_ group: ConsumerGroup, state: inout State) {
+        let mark = group.persistenceMark
+        guard state.persisted[group.groupID] != mark else { return }
+        state.persisted[group.groupID] = mark
+        let snapshot = group.stored
+        let shards = shards
+        let logger = logger
+        let now = clock()
+        persistence.async {
+            do {
+                try shards.store(for: snapshot.groupID).save(snapshot, now: now)
+            } catch {
+                logger.error("saving a consumer group failed", metadata: ["group": "\(snapshot.groupID)", "error": "\(error)"])
+            }
+        }
+    }
+
+    // MARK: Offsets
+
+    /// Validates the committer against the group, then stores the positions durably.
+    func commitOffsets(groupID: String, memberID: String, generation: Int32, instanceID: String?,
+                       offsets: [CommittedOffset]) async -> ErrorCode {
+        let error = state.withLock { state -> ErrorCode in
+            // A commit to an unknown group creates it (empty), as Kafka does for standalone consumers.
+            var group = state.groups[groupID] ?? ConsumerGroup(groupID: groupID, settings: settings)
+            let error = group.validateOffsetCommit(memberID: memberID, generation: generation, instanceID: instanceID, now: clock())
+            guard error == .noError else { return error }
+            state.groups[groupID] = group
+            persistIfChanged(group, state: &state)
+            return .noError
+        }
+        guard error == .noError else { return error }
+        do {
+            let shards = shards
+            try await storageThreads.runIfActive { try shards.store(for: groupID).commit(groupID: groupID, offsets: offsets) }
+            return .noError
+        } catch {
+            logger.error("committing offsets failed", metadata: ["group": "\(groupID)", "error": "\(error)"])
+            return .kafkaStorageError
+        }
+    }
+
+    func committedOffsets(groupID: String) async throws -> [CommittedOffset] {
+        let shards = shards
+        return try await storageThreads.runIfActive { try shards.store(for: groupID).offsets(groupID: groupID) }
+    }
+
+    // MARK: Administration
+
+    struct Listing: Sendable, Equatable {
+        var groupID: String
+        var protocolType: String
+        var state: GroupState
+    }
+
+    func listGroups() -> [Listing] {
+        state.withLock { state in
+            state.groups.values.filter { $0.state != .dead }
+                .map { Listing(groupID: $0.groupID, protocolType: $0.protocolType ?? "", state: $0.state) }
+                .sorted { $0.groupID < $1.groupID }
+        }
+    }
+
+    func group(_ groupID: String) -> ConsumerGroup? {
+        state.withLock { $0.groups[groupID] }
+    }
+
+    /// DeleteGroups: member-less groups go with their offsets; others get NON_EMPTY_GROUP.
+    func deleteGroup(_ groupID: String) async -> ErrorCode {
+        let error = state.withLock { state -> ErrorCode in
+            guard var group = state.groups[groupID] else { return .groupIdNotFound }
+            let error = group.markDeleted()
+            guard error == .noError else { return error }
+            state.groups[groupID] = nil
+            state.persisted[groupID] = nil
+            return .noError
+        }
+        guard error == .noError else { return error }
+        let shards = shards
+        let persistence = persistence
+        do {
+            // After any snapshot still queued for it, so the delete is the last word.
+            try await storageThreads.runIfActive {
+                try persistence.sync { try shards.store(for: groupID).deleteGroup(groupID) }
+            }
+            return .noError
+        } catch {
+            logger.error("deleting a consumer group failed", metadata: ["group": "\(groupID)", "error": "\(error)"])
+            return .kafkaStorageError
+        }
+    }
+
+    func deleteOffsets(groupID: String, partitions: [(topic: String, partition: Int32)]) async throws {
+        let shards = shards
+        try await storageThreads.runIfActive { try shards.store(for: groupID).deleteOffsets(groupID: groupID, partitions: partitions) }
+    }
+
+    /// Waits for queued snapshots, then closes the shards (shutdown).
+    func close() {
+        state.withLock { state in
+            // Requests still waiting get an answer clients retry elsewhere.
+            for waiters in state.joinWaiters.values { for (id, waiter) in waiters { waiter.resume(returning: .failure(.coordinatorNotAvailable, memberID: id)) } }
+            for waiters in state.syncWaiters.values { for waiter in waiters.values { waiter.resume(returning: .failure(.coordinatorNotAvailable)) } }
+            state.joinWaiters.removeAll()
+            state.syncWaiters.removeAll()
+        }
+        persistence.sync {}
+        shards.closeAll()
+    }
+}

@@ -1,0 +1,1 @@
+DELETE FROM groups WHERE group_id = :group_id;

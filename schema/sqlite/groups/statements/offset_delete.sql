@@ -1,0 +1,1 @@
+DELETE FROM committed_offsets WHERE group_id = :group_id AND topic = :topic AND partition = :partition;
