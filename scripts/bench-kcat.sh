@@ -56,7 +56,9 @@ per_second() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
 # One line per record, record_size random letters and digits (kcat sends each line as a record).
 echo "bench-kcat: generating $records records of $record_size bytes" >&2
-base64 -w 0 /dev/urandom | tr -d '+/' | fold -w "$record_size" | head -n "$records" > "$work/records.txt"
+# (head closes the pipe once it has enough, which is not a failure here.)
+(set +o pipefail; base64 -w 0 /dev/urandom | tr -d '+/' | fold -w "$record_size" | head -n "$records") > "$work/records.txt"
+[[ $(wc -l < "$work/records.txt") == "$records" ]] || { echo "bench-kcat: could not generate the records" >&2; exit 1; }
 
 start_broker() {
     local engine=$1
