@@ -2,12 +2,14 @@
 import PackageDescription
 
 // Module graph (each arrow is "depends on"):
-//   pier (CLI) -> PierProtocol, PierCoordination
+//   pier (CLI) -> PierProtocol, PierCoordination, PierBroker, PierClient, PierPerf
 //   PierRecords -> CCRC32C, compression system libraries   (record batches, no network)
 //   PierProtocol -> NIOCore                                  (codecs know nothing of storage)
 //   PierStorage -> PierRecords, GRDB                         (partition logs; knows nothing of the network)
 //   PierCoordination -> GRDB                                 (znodes in SQLite)
 //   PierBroker -> NIOCore                                    (connections, configuration, topic rules)
+//   PierClient -> PierProtocol, PierRecords, NIOPosix        (a small Kafka client; knows nothing of the broker)
+//   PierPerf -> PierClient, Histogram                        (the load generators behind `pier perf`)
 //   pier-codegen (PierCodegen) writes Sources/PierProtocol/Generated from schema/kafka.
 let package = Package(
     name: "pier",
@@ -28,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // MARK: Wire protocol
@@ -92,6 +95,25 @@ let package = Package(
             ]
         ),
 
+        // MARK: Client and load tools
+        .target(
+            name: "PierClient",
+            dependencies: [
+                "PierProtocol", "PierRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
+            name: "PierPerf",
+            dependencies: [
+                "PierClient", "PierProtocol", "PierRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
         // MARK: Command-line tool
         .executableTarget(
             name: "pier",
@@ -99,6 +121,8 @@ let package = Package(
                 "PierProtocol",
                 "PierCoordination",
                 "PierBroker",
+                "PierClient",
+                "PierPerf",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -141,6 +165,18 @@ let package = Package(
                 "PierBroker", "PierCoordination", "PierProtocol", "PierRecords", "PierStorage", "PierTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "PierClientTests",
+            dependencies: [
+                "PierClient", "PierProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "PierPerfTests",
+            dependencies: ["PierPerf", "PierRecords", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "PierCLITests",
