@@ -186,7 +186,6 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             baseOffsets.reserveCapacity(batches.count)
             try transaction(db) { () throws(StorageError) in
                 let batchInsert = try RawStatement(db, sql: PartitionSQL.Statement.batchInsert)
-                let recordInsert = try RawStatement(db, sql: PartitionSQL.Statement.recordInsert)
                 for batch in batches {
                     var raw = batch.raw
                     var header = try SegmentPartitionLog.validate(raw)
@@ -211,7 +210,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
                     runningMax = max(runningMax, header.maxTimestamp)
                     let rawAttributes: Int16 = raw.getInteger(at: raw.readerIndex + RecordBatchHeader.Offset.attributes)!
                     try insert(header, rawAttributes: rawAttributes, maxTimestampSoFar: runningMax, raw: raw, using: batchInsert)
-                    try insertRecords(of: batch.decoded, header: header, using: recordInsert)
+                    try insertRecords(of: batch.decoded, header: header, db)
                     if header.partitionLeaderEpoch >= 0, header.partitionLeaderEpoch > (epochsAfter.entries.last?.epoch ?? -1) {
                         // As Kafka does: the first batch of a newer leader epoch starts that epoch.
                         epochsAfter.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
@@ -265,42 +264,50 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     /// Where `batches.wire_tail` starts: base offset, batch length and leader epoch are columns.
     static let wireTailStart = RecordBatchHeader.Offset.magic
 
-    private func insertRecords(of batch: PierRecords.RecordBatch, header: RecordBatchHeader, using statement: RawStatement) throws(StorageError) {
+    /// Stores the batch's records, `RecordRowsInsert.chunkSizes` rows per statement. Keys, values and
+    /// headers are bound without a copy (`SQLITE_STATIC`): `batch.records` holds every buffer, unmodified,
+    /// until the statement has run.
+    private func insertRecords(of batch: PierRecords.RecordBatch, header: RecordBatchHeader, _ db: Database) throws(StorageError) {
         let isLogAppendTime = header.attributes.timestampType == .logAppendTime
-        for record in batch.records {
-            let offset = header.baseOffset + Int64(record.offsetDelta)
-            statement.bind(1, offset)
-            statement.bind(2, header.baseOffset)
-            statement.bind(3, isLogAppendTime ? header.maxTimestamp : header.baseTimestamp &+ record.timestampDelta)
-            let code: Int32 = Self.withBytes(record.key) { key in
-                Self.withBytes(record.value) { value in
-                    statement.bindBlob(4, key)
-                    statement.bindBlob(5, value)
+        let records = batch.records
+        // Encoded headers of the rows bound so far, alive until the step (most records have none).
+        var headerColumns: [[UInt8]] = []
+        var next = 0
+        for chunkSize in RecordRowsInsert.chunkSizes where records.count - next >= chunkSize {
+            let statement = try RawStatement(db, sql: RecordRowsInsert.sqlByChunkSize[chunkSize]!)
+            while records.count - next >= chunkSize {
+                headerColumns.removeAll(keepingCapacity: true)
+                for row in 0..<chunkSize {
+                    let record = records[next + row]
+                    let column = Int32(row) * RecordRowsInsert.columnsPerRow
+                    statement.bind(column + 1, header.baseOffset + Int64(record.offsetDelta))
+                    statement.bind(column + 2, header.baseOffset)
+                    statement.bind(column + 3, isLogAppendTime ? header.maxTimestamp : header.baseTimestamp &+ record.timestampDelta)
+                    statement.bindBlob(column + 4, record.key.map(Self.unsafeReadableBytes))
+                    statement.bindBlob(column + 5, record.value.map(Self.unsafeReadableBytes))
                     switch RecordHeadersColumn.encode(record.headers) {
                     case nil:
-                        statement.bindNull(6)
-                        return sqlite3_step(statement.handle)
+                        statement.bindNull(column + 6)
                     case .json(let json):
-                        return json.withUnsafeBytes { text in
-                            statement.bindText(6, text)
-                            return sqlite3_step(statement.handle)
-                        }
+                        headerColumns.append(json)
+                        json.withUnsafeBytes { statement.bindText(column + 6, $0) }
                     case .kafka(let encoded):
-                        return encoded.withUnsafeBytes { blob in
-                            statement.bindBlob(6, blob)
-                            return sqlite3_step(statement.handle)
-                        }
+                        headerColumns.append(encoded)
+                        encoded.withUnsafeBytes { statement.bindBlob(column + 6, $0) }
                     }
                 }
+                let first = header.baseOffset + Int64(records[next].offsetDelta)
+                try statement.finish(sqlite3_step(statement.handle), "storing records from \(first)")
+                next += chunkSize
             }
-            try statement.finish(code, "storing record \(offset)")
         }
     }
 
+    /// The buffer's readable bytes, for a `SQLITE_STATIC` binding. A ByteBuffer's bytes live in a heap
+    /// storage that does not move while nobody writes to the buffer; the caller keeps it alive.
     @inline(__always)
-    private static func withBytes<R>(_ buffer: ByteBuffer?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-        guard let buffer else { return body(nil) }
-        return buffer.withUnsafeReadableBytes { body($0) }
+    private static func unsafeReadableBytes(_ buffer: ByteBuffer) -> UnsafeRawBufferPointer {
+        buffer.withUnsafeReadableBytes { $0 }
     }
 
     // MARK: Read

@@ -32,6 +32,26 @@ import Testing
         #expect(view?["time"] as String? == "2023-11-14T22:13:20.000Z")
     }
 
+    @Test(arguments: [1, 3, 4, 17, 63, 64, 65, 150])
+    func batchesOfAnySizeAreStoredRowForRow(_ count: Int) throws {
+        // Records go in several rows per INSERT (RecordRowsInsert): every chunk size and remainder.
+        let directory = ConformanceDirectory("sqlite-rows-\(count)")
+        defer { directory.remove() }
+        let log = try SQLitePartitionLog(directory: directory.partition, options: SQLitePartitionLogOptions(keepsWireBatches: false))
+        defer { try? log.close() }
+        let records = (0..<count).map { index in
+            NewRecord(key: index % 5 == 0 ? nil : ByteBuffer(string: "key-\(index)"),
+                      value: index % 7 == 3 ? nil : ByteBuffer(repeating: UInt8(index % 251), count: index % 11),
+                      headers: index % 3 == 0 ? [] : [RecordHeader(key: "h", value: index % 2 == 0 ? ByteBuffer(bytes: [0xFF, UInt8(index % 256)]) : ByteBuffer(string: "\(index)"))],
+                      timestamp: 1_000 + Int64(index))
+        }
+        let sent = F.appendable(RecordBatch.make(records: records))
+        _ = try log.append([F.batch(count: 2), sent], as: F.leader)
+        #expect(try F.decode(log.read(from: 2, maxBytes: 1 << 20, upperBound: nil)).first?.records == sent.decoded.records)
+        let stored = try database(directory).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM records WHERE batch_offset = 2") }
+        #expect(stored == count)
+    }
+
     @Test func binaryHeaderValuesFallBackToKafkaEncoding() throws {
         let directory = ConformanceDirectory("sqlite-headers")
         defer { directory.remove() }
