@@ -24,6 +24,8 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     /// Largest batch max_timestamp appended so far (the next batch's `max_timestamp_so_far` floor).
     private var maxTimestampSoFar: Int64 = -1
     private var epochs = LeaderEpochCache()
+    /// `record_keys` holds every keyed record below this offset (persisted as `keys_indexed_until`).
+    private var keysIndexedUntil: Int64 = 0
     private var lastFlushMilliseconds: Int64
 
     /// Opens (creating if needed) the partition in `directory`.
@@ -97,6 +99,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         try locked { db throws(StorageError) in
             logStart = try Self.state(db, "log_start_offset")
             highWatermarkOffset = try Self.state(db, "high_watermark")
+            keysIndexedUntil = try Self.state(db, "keys_indexed_until")
             let last = try RawStatement(db, sql: PartitionSQL.Statement.batchLast)
             defer { last.reset() }
             if try last.step("reading the log end") {
@@ -481,15 +484,17 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             var newEpochs = epochs
             newEpochs.truncateFromEnd(at: cut)
             let newHighWatermark = min(highWatermarkOffset, cut)
+            let newKeysIndexedUntil = min(keysIndexedUntil, cut)
             try transaction(db) { () throws(StorageError) in
                 for sql in [PartitionSQL.Statement.recordsDeleteFrom, PartitionSQL.Statement.batchesDeleteFrom,
-                            PartitionSQL.Statement.producerBatchesDeleteFrom] {
+                            PartitionSQL.Statement.producerBatchesDeleteFrom, PartitionSQL.Statement.recordKeysDeleteFrom] {
                     let delete = try RawStatement(db, sql: sql)
                     delete.bind(1, cut)
                     try delete.execute("truncating to \(cut)")
                 }
                 if newStart != logStart { try Self.setState(db, "log_start_offset", newStart) }
                 if newHighWatermark != highWatermarkOffset { try Self.setState(db, "high_watermark", newHighWatermark) }
+                if newKeysIndexedUntil != keysIndexedUntil { try Self.setState(db, "keys_indexed_until", newKeysIndexedUntil) }
                 if newEpochs != epochs {
                     swap(&epochs, &newEpochs)
                     defer { swap(&epochs, &newEpochs) }
@@ -499,6 +504,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             epochs = newEpochs
             logStart = newStart
             logEnd = cut
+            keysIndexedUntil = newKeysIndexedUntil
             highWatermarkOffset = newHighWatermark
             let last = try RawStatement(db, sql: PartitionSQL.Statement.batchLast)
             defer { last.reset() }
@@ -602,7 +608,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             firstQuery.reset()
             try transaction(db) { () throws(StorageError) in
                 for sql in [PartitionSQL.Statement.producerBatchesRetire, PartitionSQL.Statement.recordsDeleteBefore,
-                            PartitionSQL.Statement.batchesDeleteBefore] {
+                            PartitionSQL.Statement.batchesDeleteBefore, PartitionSQL.Statement.recordKeysDeleteBefore] {
                     let statement = try RawStatement(db, sql: sql)
                     statement.bind(1, bound)
                     try statement.execute("deleting below \(bound)")
@@ -658,12 +664,39 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
 
     // MARK: Keys
 
+    /// Brings `record_keys` up to the log end as it is now, `keyIndexingChunkRecords` offsets per
+    /// transaction and lock hold, so appends interleave with indexing a large backlog.
+    func indexKeysInChunks() throws(StorageError) {
+        let target = lockedValue { logEnd }
+        while try indexOneKeyChunk(upTo: target) {}
+    }
+
+    /// Returns whether more remains.
+    private func indexOneKeyChunk(upTo target: Int64) throws(StorageError) -> Bool {
+        try locked { db throws(StorageError) -> Bool in
+            guard keysIndexedUntil < min(target, logEnd) else { return false }
+            // Records below the log start are deleted or about to be: not worth indexing.
+            let from = max(keysIndexedUntil, logStart)
+            let to = max(from, min(target, logEnd, from + Int64(max(options.keyIndexingChunkRecords, 1))))
+            try transaction(db) { () throws(StorageError) in
+                let index = try RawStatement(db, sql: PartitionSQL.Statement.recordKeysIndex)
+                index.bind(1, from)
+                index.bind(2, to)
+                try index.execute("indexing the keys of offsets \(from)..<\(to)")
+                try Self.setState(db, "keys_indexed_until", to)
+            }
+            keysIndexedUntil = to
+            return to < min(target, logEnd)
+        }
+    }
+
     func lockedOffsets(ofKey key: ByteBuffer, limit: Int) throws(StorageError) -> [Int64] {
         try locked { db throws(StorageError) -> [Int64] in
             let query = try RawStatement(db, sql: PartitionSQL.Statement.recordsByKey)
             defer { query.reset() }
             query.bind(2, logStart)
             query.bind(3, Int64(limit))
+            query.bind(4, keysIndexedUntil)
             var offsets: [Int64] = []
             // The key's bytes are bound without a copy, so the steps happen while they are in reach.
             let outcome: Result<Void, StorageError> = key.withUnsafeReadableBytes { bytes in
@@ -704,9 +737,11 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
 }
 
 extension SQLitePartitionLog {
-    /// Offsets of the records whose key is exactly `key`, oldest first (at most `limit`): one probe
-    /// of the `records_by_key` index. Not part of `PartitionLog`; operators and tools use it.
+    /// Offsets of the records whose key is exactly `key`, oldest first (at most `limit`). Indexes the
+    /// keys appended since the last call first (appends do not touch the key index), then answers with
+    /// one probe of `record_keys_by_key`. Not part of `PartitionLog`; operators and tools use it.
     public func offsets(ofKey key: ByteBuffer, limit: Int = 100) throws(StorageError) -> [Int64] {
-        try lockedOffsets(ofKey: key, limit: limit)
+        try indexKeysInChunks()
+        return try lockedOffsets(ofKey: key, limit: limit)
     }
 }

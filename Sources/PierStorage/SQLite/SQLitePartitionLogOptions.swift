@@ -15,6 +15,9 @@ public struct SQLitePartitionLogOptions: Sendable {
     public var maxPageCount: Int?
     /// Records deleted per transaction by retention and `deleteRecords`: appends wait for at most one chunk.
     public var deletionChunkRecords: Int
+    /// Offsets whose keys are indexed per transaction when a key lookup catches `record_keys` up:
+    /// appends wait for at most one chunk.
+    public var keyIndexingChunkRecords: Int
     /// Milliseconds since the epoch; replaceable so interval flushing can be tested.
     public var clock: @Sendable () -> Int64
 
@@ -23,12 +26,14 @@ public struct SQLitePartitionLogOptions: Sendable {
                 keepsWireBatches: Bool = true,
                 maxPageCount: Int? = nil,
                 deletionChunkRecords: Int = 20_000,
+                keyIndexingChunkRecords: Int = 50_000,
                 clock: @escaping @Sendable () -> Int64 = SegmentLogConfiguration.wallClockMilliseconds) {
         self.flushPolicy = flushPolicy
         self.fetchCompression = fetchCompression
         self.keepsWireBatches = keepsWireBatches
         self.maxPageCount = maxPageCount
         self.deletionChunkRecords = deletionChunkRecords
+        self.keyIndexingChunkRecords = keyIndexingChunkRecords
         self.clock = clock
     }
 }

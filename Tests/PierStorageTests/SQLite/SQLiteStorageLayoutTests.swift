@@ -144,4 +144,74 @@ import Testing
         #expect(try log.offsets(ofKey: ByteBuffer(string: "k1")) == [7, 10])
         #expect(try log.offsets(ofKey: ByteBuffer(string: "nope")) == [])
     }
+
+    private func keyIndexState(_ directory: ConformanceDirectory) throws -> (entries: Int, indexedUntil: Int64) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let database = try DatabaseQueue(path: directory.partition + "/partition.sqlite", configuration: configuration)
+        defer { try? database.close() }
+        return try database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM record_keys")!,
+             try Int64.fetchOne(db, sql: "SELECT value FROM partition_state WHERE name = 'keys_indexed_until'")!)
+        }
+    }
+
+    @Test func appendsLeaveTheKeyIndexAloneAndALookupCatchesItUpInChunks() throws {
+        let directory = ConformanceDirectory("sqlite-key-chunks")
+        defer { directory.remove() }
+        let log = try SQLitePartitionLog(directory: directory.partition, options: SQLitePartitionLogOptions(keyIndexingChunkRecords: 4))
+        defer { try? log.close() }
+        for _ in 0..<5 { _ = try log.append([ConformanceFixtures.batch(count: 6)], as: ConformanceFixtures.leader) }
+        // A keyless record is not indexed but does not stop the catch-up either.
+        _ = try log.append([ConformanceFixtures.appendable(RecordBatch.make(records: [NewRecord(key: nil, value: ByteBuffer(string: "x"), timestamp: 1)]))],
+                           as: ConformanceFixtures.leader)
+        #expect(try keyIndexState(directory) == (0, 0))
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k2")) == [2, 8, 14, 20, 26])
+        #expect(try keyIndexState(directory) == (30, 31))
+        // Records appended after the catch-up are found too (the next lookup indexes them).
+        _ = try log.append([ConformanceFixtures.batch(count: 3)], as: ConformanceFixtures.leader)
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k2")) == [2, 8, 14, 20, 26, 33])
+    }
+
+    @Test func aPartitionFromBeforeTheLazyKeyIndexIsMigratedAndIndexedOnFirstLookup() throws {
+        let directory = ConformanceDirectory("sqlite-key-migration")
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.partition, withIntermediateDirectories: true)
+        let path = directory.partition + "/partition.sqlite"
+        // The schema as the first seven migrations left it (with the eager records_by_key index), as GRDB records it.
+        var script = "PRAGMA journal_mode = WAL;\nCREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);\n"
+        for file in try SQLiteCLISchemaTests.sqlFiles(SQLiteCLISchemaTests.schemaDirectory) where file.lastPathComponent < "008" {
+            script += try String(contentsOf: file, encoding: .utf8) + "\n"
+            script += "INSERT INTO grdb_migrations VALUES ('\(file.deletingPathExtension().lastPathComponent)');\n"
+        }
+        script += """
+            INSERT INTO batches VALUES (0, 1, 0, 0, 5, 6, 6, -1, -1, -1, 2, 0, 100, NULL);
+            INSERT INTO records VALUES (0, 0, 5, CAST('a' AS BLOB), CAST('x' AS BLOB), NULL), (1, 0, 6, CAST('b' AS BLOB), NULL, NULL);
+            """
+        let created = try SQLiteCLISchemaTests.run(path, script)
+        try #require(created.status == 0, "\(created.output)")
+        let log = try SQLitePartitionLog(directory: directory.partition)
+        defer { try? log.close() }
+        #expect(log.logEndOffset == 2)
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "b")) == [1])
+        #expect(try keyIndexState(directory) == (2, 2))
+    }
+
+    @Test func truncationAndRetentionTrimTheKeyIndex() throws {
+        let directory = ConformanceDirectory("sqlite-key-trim")
+        defer { directory.remove() }
+        let log = try SQLitePartitionLog(directory: directory.partition)
+        defer { try? log.close() }
+        for _ in 0..<4 { _ = try log.append([ConformanceFixtures.batch(count: 3)], as: ConformanceFixtures.leader) }
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k1")) == [1, 4, 7, 10])
+        // Offsets 6... are appended again with other keys: the old entries must not answer.
+        try log.truncate(to: 6)
+        #expect(try keyIndexState(directory) == (6, 6))
+        _ = try log.append([ConformanceFixtures.batch(count: 3, label: "new-")], as: ConformanceFixtures.leader)
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k1")) == [1, 4])
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "new-k1")) == [7])
+        try log.deleteRecords(before: 3)
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k1")) == [4])
+        #expect(try keyIndexState(directory) == (6, 9))
+    }
 }
