@@ -37,6 +37,7 @@ enum PartitionDatabase {
         configuration.label = path
         let synchronous = options.flushPolicy == .everyAppend ? "FULL" : "NORMAL"
         let maxPageCount = options.maxPageCount
+        let pageCacheKibibytes = max(options.pageCacheBytes >> 10, 0)
         configuration.prepareDatabase { db in
             // FULL syncs the WAL on every commit; NORMAL only at checkpoints, which in WAL mode still
             // survives a crash of the process (not of the machine).
@@ -44,6 +45,8 @@ enum PartitionDatabase {
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
             // Reads map the file instead of copying pages through SQLite's cache.
             _ = try Int.fetchOne(db, sql: "PRAGMA mmap_size = \(mmapBytes)")
+            // A negative cache_size counts KiB rather than pages.
+            try db.execute(sql: "PRAGMA cache_size = -\(pageCacheKibibytes)")
             if let maxPageCount { _ = try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
         }
         let queue: DatabaseQueue

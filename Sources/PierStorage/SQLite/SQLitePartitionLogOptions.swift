@@ -13,6 +13,10 @@ public struct SQLitePartitionLogOptions: Sendable {
     /// `PRAGMA max_page_count`: a quota on the partition's database, past which appends fail with
     /// `StorageError.writeFailed` as on a full disk. nil leaves SQLite's default (no practical limit).
     public var maxPageCount: Int?
+    /// Bytes of SQLite's page cache for this partition (`PRAGMA cache_size`), allocated as pages are
+    /// used. Pages appended recently stay in it, so a consumer near the log end reads them without
+    /// SQLite fetching each page from the WAL again (one `pread` per page; the WAL is not memory-mapped).
+    public var pageCacheBytes: Int
     /// Records deleted per transaction by retention and `deleteRecords`: appends wait for at most one chunk.
     public var deletionChunkRecords: Int
     /// Offsets whose keys are indexed per transaction when a key lookup catches `record_keys` up:
@@ -25,6 +29,7 @@ public struct SQLitePartitionLogOptions: Sendable {
                 fetchCompression: CompressionCodec? = nil,
                 keepsWireBatches: Bool = true,
                 maxPageCount: Int? = nil,
+                pageCacheBytes: Int = 16 << 20,
                 deletionChunkRecords: Int = 20_000,
                 keyIndexingChunkRecords: Int = 50_000,
                 clock: @escaping @Sendable () -> Int64 = SegmentLogConfiguration.wallClockMilliseconds) {
@@ -32,6 +37,7 @@ public struct SQLitePartitionLogOptions: Sendable {
         self.fetchCompression = fetchCompression
         self.keepsWireBatches = keepsWireBatches
         self.maxPageCount = maxPageCount
+        self.pageCacheBytes = pageCacheBytes
         self.deletionChunkRecords = deletionChunkRecords
         self.keyIndexingChunkRecords = keyIndexingChunkRecords
         self.clock = clock
