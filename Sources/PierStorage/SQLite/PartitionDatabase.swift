@@ -39,9 +39,6 @@ enum PartitionDatabase {
         let maxPageCount = options.maxPageCount
         let pageCacheKibibytes = max(options.pageCacheBytes >> 10, 0)
         configuration.prepareDatabase { db in
-            // FULL syncs the WAL on every commit; NORMAL only at checkpoints, which in WAL mode still
-            // survives a crash of the process (not of the machine).
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
             // Reads map the file instead of copying pages through SQLite's cache.
             _ = try Int.fetchOne(db, sql: "PRAGMA mmap_size = \(mmapBytes)")
@@ -56,6 +53,10 @@ enum PartitionDatabase {
             throw unreadable(path, error)
         }
         do {
+            // FULL syncs the WAL on every commit; NORMAL only at checkpoints, which in WAL mode still
+            // survives a crash of the process (not of the machine). Set here, not in prepareDatabase:
+            // GRDB switches to WAL after prepareDatabase and sets synchronous = NORMAL as it does.
+            try queue.inDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
             try queue.inDatabase { db in try checkOwnership(db, path: path) }
             // The first migration also sets the application_id, so a file is marked the moment it has tables.
             try migrator().migrate(queue)
