@@ -132,8 +132,8 @@ FROM batches;
 """#),
         ("008-lazy-key-index", #"""
 -- The key index moves off the append path: an index entry per appended record cost about a third of
--- an append (docs/benchmarks.md), and with random keys each commit dirtied index pages all over the
--- file. record_keys holds (offset, key) for every keyed record below partition_state.keys_indexed_until;
+-- an append (docs/benchmarks.md), and with random keys each commit would dirty index pages all over
+-- the file. record_keys holds (offset, key) for every keyed record below partition_state.keys_indexed_until;
 -- the engine catches it up, in chunks, when it is asked for the offsets of a key, and answers from
 -- record_keys plus the few records after it. Retention and truncation trim it by offset range.
 DROP INDEX records_by_key;
