@@ -130,6 +130,33 @@ SELECT
     size_bytes
 FROM batches;
 """#),
+        ("008-lazy-key-index", #"""
+-- The key index moves off the append path: an index entry per appended record cost about a third of
+-- an append (docs/benchmarks.md), and with random keys each commit would dirty index pages all over
+-- the file. record_keys holds (offset, key) for every keyed record below partition_state.keys_indexed_until;
+-- the engine catches it up, in chunks, when it is asked for the offsets of a key, and answers from
+-- record_keys plus the few records after it. Retention and truncation trim it by offset range.
+DROP INDEX records_by_key;
+
+CREATE TABLE record_keys (
+    "offset" INTEGER PRIMARY KEY,
+    key      BLOB NOT NULL
+) STRICT;
+
+CREATE INDEX record_keys_by_key ON record_keys (key);
+
+-- Existing partitions start unindexed: the first key lookup indexes them.
+INSERT INTO partition_state (name, value) VALUES ('keys_indexed_until', 0);
+
+-- For people at the sqlite3 prompt: every keyed record's offset, indexed part and tail together.
+-- `SELECT "offset" FROM record_offsets_by_key WHERE key = CAST('carol' AS BLOB)` probes record_keys_by_key
+-- and scans only the records the engine has not indexed yet.
+CREATE VIEW record_offsets_by_key AS
+SELECT key, "offset" FROM record_keys
+UNION ALL
+SELECT key, "offset" FROM records
+WHERE "offset" >= (SELECT value FROM partition_state WHERE name = 'keys_indexed_until') AND key IS NOT NULL;
+"""#),
     ]
 
     enum Statement {
@@ -239,6 +266,16 @@ SELECT "offset", timestamp FROM records WHERE "offset" BETWEEN ?1 AND ?2 AND tim
         static let recordInsert = #"""
 INSERT INTO records ("offset", batch_offset, timestamp, key, value, headers) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 """#
+        static let recordKeysDeleteBefore = #"""
+DELETE FROM record_keys WHERE "offset" < ?1
+"""#
+        static let recordKeysDeleteFrom = #"""
+DELETE FROM record_keys WHERE "offset" >= ?1
+"""#
+        static let recordKeysIndex = #"""
+-- Catches the key index up over offsets [?1, ?2).
+INSERT INTO record_keys ("offset", key) SELECT "offset", key FROM records WHERE "offset" >= ?1 AND "offset" < ?2 AND key IS NOT NULL
+"""#
         static let recordMaxTimestamp = #"""
 -- The earliest record at or after ?1 carrying the largest timestamp (ListOffsets MAX_TIMESTAMP),
 -- when the batch that reached the running maximum is gone: a scan of the live batches.
@@ -246,8 +283,14 @@ SELECT base_offset, last_offset, max_timestamp FROM batches WHERE base_offset >=
 ORDER BY max_timestamp DESC, base_offset LIMIT 1
 """#
         static let recordsByKey = #"""
--- Offsets of the records with key ?1 at or after offset ?2, oldest first, at most ?3 of them.
-SELECT "offset" FROM records WHERE key = ?1 AND "offset" >= ?2 ORDER BY "offset" LIMIT ?3
+-- Offsets of the records with key ?1 at or after offset ?2, oldest first, at most ?3 of them: from the
+-- key index below ?4 (keys_indexed_until), from the records themselves at and after it.
+SELECT "offset" FROM (
+    SELECT "offset" FROM record_keys WHERE key = ?1 AND "offset" >= ?2 AND "offset" < ?4
+    UNION ALL
+    SELECT "offset" FROM records WHERE "offset" >= max(?2, ?4) AND key = ?1
+)
+ORDER BY "offset" LIMIT ?3
 """#
         static let recordsDeleteBefore = #"""
 DELETE FROM records WHERE "offset" < ?1

@@ -37,13 +37,13 @@ enum PartitionDatabase {
         configuration.label = path
         let synchronous = options.flushPolicy == .everyAppend ? "FULL" : "NORMAL"
         let maxPageCount = options.maxPageCount
+        let pageCacheKibibytes = max(options.pageCacheBytes >> 10, 0)
         configuration.prepareDatabase { db in
-            // FULL syncs the WAL on every commit; NORMAL only at checkpoints, which in WAL mode still
-            // survives a crash of the process (not of the machine).
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
             // Reads map the file instead of copying pages through SQLite's cache.
             _ = try Int.fetchOne(db, sql: "PRAGMA mmap_size = \(mmapBytes)")
+            // A negative cache_size counts KiB rather than pages.
+            try db.execute(sql: "PRAGMA cache_size = -\(pageCacheKibibytes)")
             if let maxPageCount { _ = try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
         }
         let queue: DatabaseQueue
@@ -53,6 +53,10 @@ enum PartitionDatabase {
             throw unreadable(path, error)
         }
         do {
+            // FULL syncs the WAL on every commit; NORMAL only at checkpoints, which in WAL mode still
+            // survives a crash of the process (not of the machine). Set here, not in prepareDatabase:
+            // GRDB switches to WAL after prepareDatabase and sets synchronous = NORMAL as it does.
+            try queue.inDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
             try queue.inDatabase { db in try checkOwnership(db, path: path) }
             // The first migration also sets the application_id, so a file is marked the moment it has tables.
             try migrator().migrate(queue)

@@ -24,6 +24,8 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     /// Largest batch max_timestamp appended so far (the next batch's `max_timestamp_so_far` floor).
     private var maxTimestampSoFar: Int64 = -1
     private var epochs = LeaderEpochCache()
+    /// `record_keys` holds every keyed record below this offset (persisted as `keys_indexed_until`).
+    private var keysIndexedUntil: Int64 = 0
     private var lastFlushMilliseconds: Int64
 
     /// Opens (creating if needed) the partition in `directory`.
@@ -97,6 +99,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         try locked { db throws(StorageError) in
             logStart = try Self.state(db, "log_start_offset")
             highWatermarkOffset = try Self.state(db, "high_watermark")
+            keysIndexedUntil = try Self.state(db, "keys_indexed_until")
             let last = try RawStatement(db, sql: PartitionSQL.Statement.batchLast)
             defer { last.reset() }
             if try last.step("reading the log end") {
@@ -186,7 +189,6 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             baseOffsets.reserveCapacity(batches.count)
             try transaction(db) { () throws(StorageError) in
                 let batchInsert = try RawStatement(db, sql: PartitionSQL.Statement.batchInsert)
-                let recordInsert = try RawStatement(db, sql: PartitionSQL.Statement.recordInsert)
                 for batch in batches {
                     var raw = batch.raw
                     var header = try SegmentPartitionLog.validate(raw)
@@ -211,7 +213,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
                     runningMax = max(runningMax, header.maxTimestamp)
                     let rawAttributes: Int16 = raw.getInteger(at: raw.readerIndex + RecordBatchHeader.Offset.attributes)!
                     try insert(header, rawAttributes: rawAttributes, maxTimestampSoFar: runningMax, raw: raw, using: batchInsert)
-                    try insertRecords(of: batch.decoded, header: header, using: recordInsert)
+                    try insertRecords(of: batch.decoded, header: header, db)
                     if header.partitionLeaderEpoch >= 0, header.partitionLeaderEpoch > (epochsAfter.entries.last?.epoch ?? -1) {
                         // As Kafka does: the first batch of a newer leader epoch starts that epoch.
                         epochsAfter.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
@@ -265,42 +267,50 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     /// Where `batches.wire_tail` starts: base offset, batch length and leader epoch are columns.
     static let wireTailStart = RecordBatchHeader.Offset.magic
 
-    private func insertRecords(of batch: PierRecords.RecordBatch, header: RecordBatchHeader, using statement: RawStatement) throws(StorageError) {
+    /// Stores the batch's records, `RecordRowsInsert.chunkSizes` rows per statement. Keys, values and
+    /// headers are bound without a copy (`SQLITE_STATIC`): `batch.records` holds every buffer, unmodified,
+    /// until the statement has run.
+    private func insertRecords(of batch: PierRecords.RecordBatch, header: RecordBatchHeader, _ db: Database) throws(StorageError) {
         let isLogAppendTime = header.attributes.timestampType == .logAppendTime
-        for record in batch.records {
-            let offset = header.baseOffset + Int64(record.offsetDelta)
-            statement.bind(1, offset)
-            statement.bind(2, header.baseOffset)
-            statement.bind(3, isLogAppendTime ? header.maxTimestamp : header.baseTimestamp &+ record.timestampDelta)
-            let code: Int32 = Self.withBytes(record.key) { key in
-                Self.withBytes(record.value) { value in
-                    statement.bindBlob(4, key)
-                    statement.bindBlob(5, value)
+        let records = batch.records
+        // Encoded headers of the rows bound so far, alive until the step (most records have none).
+        var headerColumns: [[UInt8]] = []
+        var next = 0
+        for chunkSize in RecordRowsInsert.chunkSizes where records.count - next >= chunkSize {
+            let statement = try RawStatement(db, sql: RecordRowsInsert.sqlByChunkSize[chunkSize]!)
+            while records.count - next >= chunkSize {
+                headerColumns.removeAll(keepingCapacity: true)
+                for row in 0..<chunkSize {
+                    let record = records[next + row]
+                    let column = Int32(row) * RecordRowsInsert.columnsPerRow
+                    statement.bind(column + 1, header.baseOffset + Int64(record.offsetDelta))
+                    statement.bind(column + 2, header.baseOffset)
+                    statement.bind(column + 3, isLogAppendTime ? header.maxTimestamp : header.baseTimestamp &+ record.timestampDelta)
+                    statement.bindBlob(column + 4, record.key.map(Self.unsafeReadableBytes))
+                    statement.bindBlob(column + 5, record.value.map(Self.unsafeReadableBytes))
                     switch RecordHeadersColumn.encode(record.headers) {
                     case nil:
-                        statement.bindNull(6)
-                        return sqlite3_step(statement.handle)
+                        statement.bindNull(column + 6)
                     case .json(let json):
-                        return json.withUnsafeBytes { text in
-                            statement.bindText(6, text)
-                            return sqlite3_step(statement.handle)
-                        }
+                        headerColumns.append(json)
+                        json.withUnsafeBytes { statement.bindText(column + 6, $0) }
                     case .kafka(let encoded):
-                        return encoded.withUnsafeBytes { blob in
-                            statement.bindBlob(6, blob)
-                            return sqlite3_step(statement.handle)
-                        }
+                        headerColumns.append(encoded)
+                        encoded.withUnsafeBytes { statement.bindBlob(column + 6, $0) }
                     }
                 }
+                let first = header.baseOffset + Int64(records[next].offsetDelta)
+                try statement.finish(sqlite3_step(statement.handle), "storing records from \(first)")
+                next += chunkSize
             }
-            try statement.finish(code, "storing record \(offset)")
         }
     }
 
+    /// The buffer's readable bytes, for a `SQLITE_STATIC` binding. A ByteBuffer's bytes live in a heap
+    /// storage that does not move while nobody writes to the buffer; the caller keeps it alive.
     @inline(__always)
-    private static func withBytes<R>(_ buffer: ByteBuffer?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-        guard let buffer else { return body(nil) }
-        return buffer.withUnsafeReadableBytes { body($0) }
+    private static func unsafeReadableBytes(_ buffer: ByteBuffer) -> UnsafeRawBufferPointer {
+        buffer.withUnsafeReadableBytes { $0 }
     }
 
     // MARK: Read
@@ -474,15 +484,17 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             var newEpochs = epochs
             newEpochs.truncateFromEnd(at: cut)
             let newHighWatermark = min(highWatermarkOffset, cut)
+            let newKeysIndexedUntil = min(keysIndexedUntil, cut)
             try transaction(db) { () throws(StorageError) in
                 for sql in [PartitionSQL.Statement.recordsDeleteFrom, PartitionSQL.Statement.batchesDeleteFrom,
-                            PartitionSQL.Statement.producerBatchesDeleteFrom] {
+                            PartitionSQL.Statement.producerBatchesDeleteFrom, PartitionSQL.Statement.recordKeysDeleteFrom] {
                     let delete = try RawStatement(db, sql: sql)
                     delete.bind(1, cut)
                     try delete.execute("truncating to \(cut)")
                 }
                 if newStart != logStart { try Self.setState(db, "log_start_offset", newStart) }
                 if newHighWatermark != highWatermarkOffset { try Self.setState(db, "high_watermark", newHighWatermark) }
+                if newKeysIndexedUntil != keysIndexedUntil { try Self.setState(db, "keys_indexed_until", newKeysIndexedUntil) }
                 if newEpochs != epochs {
                     swap(&epochs, &newEpochs)
                     defer { swap(&epochs, &newEpochs) }
@@ -492,6 +504,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             epochs = newEpochs
             logStart = newStart
             logEnd = cut
+            keysIndexedUntil = newKeysIndexedUntil
             highWatermarkOffset = newHighWatermark
             let last = try RawStatement(db, sql: PartitionSQL.Statement.batchLast)
             defer { last.reset() }
@@ -595,7 +608,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             firstQuery.reset()
             try transaction(db) { () throws(StorageError) in
                 for sql in [PartitionSQL.Statement.producerBatchesRetire, PartitionSQL.Statement.recordsDeleteBefore,
-                            PartitionSQL.Statement.batchesDeleteBefore] {
+                            PartitionSQL.Statement.batchesDeleteBefore, PartitionSQL.Statement.recordKeysDeleteBefore] {
                     let statement = try RawStatement(db, sql: sql)
                     statement.bind(1, bound)
                     try statement.execute("deleting below \(bound)")
@@ -651,12 +664,39 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
 
     // MARK: Keys
 
+    /// Brings `record_keys` up to the log end as it is now, `keyIndexingChunkRecords` offsets per
+    /// transaction and lock hold, so appends interleave with indexing a large backlog.
+    func indexKeysInChunks() throws(StorageError) {
+        let target = lockedValue { logEnd }
+        while try indexOneKeyChunk(upTo: target) {}
+    }
+
+    /// Returns whether more remains.
+    private func indexOneKeyChunk(upTo target: Int64) throws(StorageError) -> Bool {
+        try locked { db throws(StorageError) -> Bool in
+            guard keysIndexedUntil < min(target, logEnd) else { return false }
+            // Records below the log start are deleted or about to be: not worth indexing.
+            let from = max(keysIndexedUntil, logStart)
+            let to = max(from, min(target, logEnd, from + Int64(max(options.keyIndexingChunkRecords, 1))))
+            try transaction(db) { () throws(StorageError) in
+                let index = try RawStatement(db, sql: PartitionSQL.Statement.recordKeysIndex)
+                index.bind(1, from)
+                index.bind(2, to)
+                try index.execute("indexing the keys of offsets \(from)..<\(to)")
+                try Self.setState(db, "keys_indexed_until", to)
+            }
+            keysIndexedUntil = to
+            return to < min(target, logEnd)
+        }
+    }
+
     func lockedOffsets(ofKey key: ByteBuffer, limit: Int) throws(StorageError) -> [Int64] {
         try locked { db throws(StorageError) -> [Int64] in
             let query = try RawStatement(db, sql: PartitionSQL.Statement.recordsByKey)
             defer { query.reset() }
             query.bind(2, logStart)
             query.bind(3, Int64(limit))
+            query.bind(4, keysIndexedUntil)
             var offsets: [Int64] = []
             // The key's bytes are bound without a copy, so the steps happen while they are in reach.
             let outcome: Result<Void, StorageError> = key.withUnsafeReadableBytes { bytes in
@@ -700,9 +740,11 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
 }
 
 extension SQLitePartitionLog {
-    /// Offsets of the records whose key is exactly `key`, oldest first (at most `limit`): one probe
-    /// of the `records_by_key` index. Not part of `PartitionLog`; operators and tools use it.
+    /// Offsets of the records whose key is exactly `key`, oldest first (at most `limit`). Indexes the
+    /// keys appended since the last call first (appends do not touch the key index), then answers with
+    /// one probe of `record_keys_by_key`. Not part of `PartitionLog`; operators and tools use it.
     public func offsets(ofKey key: ByteBuffer, limit: Int = 100) throws(StorageError) -> [Int64] {
-        try lockedOffsets(ofKey: key, limit: limit)
+        try indexKeysInChunks()
+        return try lockedOffsets(ofKey: key, limit: limit)
     }
 }

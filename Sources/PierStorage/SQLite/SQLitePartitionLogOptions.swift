@@ -13,8 +13,15 @@ public struct SQLitePartitionLogOptions: Sendable {
     /// `PRAGMA max_page_count`: a quota on the partition's database, past which appends fail with
     /// `StorageError.writeFailed` as on a full disk. nil leaves SQLite's default (no practical limit).
     public var maxPageCount: Int?
+    /// Bytes of SQLite's page cache for this partition (`PRAGMA cache_size`), allocated as pages are
+    /// used. Pages appended recently stay in it, so a consumer near the log end reads them without
+    /// SQLite fetching each page from the WAL again (one `pread` per page; the WAL is not memory-mapped).
+    public var pageCacheBytes: Int
     /// Records deleted per transaction by retention and `deleteRecords`: appends wait for at most one chunk.
     public var deletionChunkRecords: Int
+    /// Offsets whose keys are indexed per transaction when a key lookup catches `record_keys` up:
+    /// appends wait for at most one chunk.
+    public var keyIndexingChunkRecords: Int
     /// Milliseconds since the epoch; replaceable so interval flushing can be tested.
     public var clock: @Sendable () -> Int64
 
@@ -22,13 +29,17 @@ public struct SQLitePartitionLogOptions: Sendable {
                 fetchCompression: CompressionCodec? = nil,
                 keepsWireBatches: Bool = true,
                 maxPageCount: Int? = nil,
+                pageCacheBytes: Int = 16 << 20,
                 deletionChunkRecords: Int = 20_000,
+                keyIndexingChunkRecords: Int = 50_000,
                 clock: @escaping @Sendable () -> Int64 = SegmentLogConfiguration.wallClockMilliseconds) {
         self.flushPolicy = flushPolicy
         self.fetchCompression = fetchCompression
         self.keepsWireBatches = keepsWireBatches
         self.maxPageCount = maxPageCount
+        self.pageCacheBytes = pageCacheBytes
         self.deletionChunkRecords = deletionChunkRecords
+        self.keyIndexingChunkRecords = keyIndexingChunkRecords
         self.clock = clock
     }
 }

@@ -32,6 +32,26 @@ import Testing
         #expect(view?["time"] as String? == "2023-11-14T22:13:20.000Z")
     }
 
+    @Test(arguments: [1, 3, 4, 17, 63, 64, 65, 150])
+    func batchesOfAnySizeAreStoredRowForRow(_ count: Int) throws {
+        // Records go in several rows per INSERT (RecordRowsInsert): every chunk size and remainder.
+        let directory = ConformanceDirectory("sqlite-rows-\(count)")
+        defer { directory.remove() }
+        let log = try SQLitePartitionLog(directory: directory.partition, options: SQLitePartitionLogOptions(keepsWireBatches: false))
+        defer { try? log.close() }
+        let records = (0..<count).map { index in
+            NewRecord(key: index % 5 == 0 ? nil : ByteBuffer(string: "key-\(index)"),
+                      value: index % 7 == 3 ? nil : ByteBuffer(repeating: UInt8(index % 251), count: index % 11),
+                      headers: index % 3 == 0 ? [] : [RecordHeader(key: "h", value: index % 2 == 0 ? ByteBuffer(bytes: [0xFF, UInt8(index % 256)]) : ByteBuffer(string: "\(index)"))],
+                      timestamp: 1_000 + Int64(index))
+        }
+        let sent = F.appendable(RecordBatch.make(records: records))
+        _ = try log.append([F.batch(count: 2), sent], as: F.leader)
+        #expect(try F.decode(log.read(from: 2, maxBytes: 1 << 20, upperBound: nil)).first?.records == sent.decoded.records)
+        let stored = try database(directory).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM records WHERE batch_offset = 2") }
+        #expect(stored == count)
+    }
+
     @Test func binaryHeaderValuesFallBackToKafkaEncoding() throws {
         let directory = ConformanceDirectory("sqlite-headers")
         defer { directory.remove() }
@@ -123,5 +143,75 @@ import Testing
         try log.deleteRecords(before: 5)
         #expect(try log.offsets(ofKey: ByteBuffer(string: "k1")) == [7, 10])
         #expect(try log.offsets(ofKey: ByteBuffer(string: "nope")) == [])
+    }
+
+    private func keyIndexState(_ directory: ConformanceDirectory) throws -> (entries: Int, indexedUntil: Int64) {
+        var configuration = Configuration()
+        configuration.readonly = true
+        let database = try DatabaseQueue(path: directory.partition + "/partition.sqlite", configuration: configuration)
+        defer { try? database.close() }
+        return try database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM record_keys")!,
+             try Int64.fetchOne(db, sql: "SELECT value FROM partition_state WHERE name = 'keys_indexed_until'")!)
+        }
+    }
+
+    @Test func appendsLeaveTheKeyIndexAloneAndALookupCatchesItUpInChunks() throws {
+        let directory = ConformanceDirectory("sqlite-key-chunks")
+        defer { directory.remove() }
+        let log = try SQLitePartitionLog(directory: directory.partition, options: SQLitePartitionLogOptions(keyIndexingChunkRecords: 4))
+        defer { try? log.close() }
+        for _ in 0..<5 { _ = try log.append([ConformanceFixtures.batch(count: 6)], as: ConformanceFixtures.leader) }
+        // A keyless record is not indexed but does not stop the catch-up either.
+        _ = try log.append([ConformanceFixtures.appendable(RecordBatch.make(records: [NewRecord(key: nil, value: ByteBuffer(string: "x"), timestamp: 1)]))],
+                           as: ConformanceFixtures.leader)
+        #expect(try keyIndexState(directory) == (0, 0))
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k2")) == [2, 8, 14, 20, 26])
+        #expect(try keyIndexState(directory) == (30, 31))
+        // Records appended after the catch-up are found too (the next lookup indexes them).
+        _ = try log.append([ConformanceFixtures.batch(count: 3)], as: ConformanceFixtures.leader)
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k2")) == [2, 8, 14, 20, 26, 33])
+    }
+
+    @Test func aPartitionFromBeforeTheLazyKeyIndexIsMigratedAndIndexedOnFirstLookup() throws {
+        let directory = ConformanceDirectory("sqlite-key-migration")
+        defer { directory.remove() }
+        try FileManager.default.createDirectory(atPath: directory.partition, withIntermediateDirectories: true)
+        let path = directory.partition + "/partition.sqlite"
+        // The schema as the first seven migrations left it (with the eager records_by_key index), as GRDB records it.
+        var script = "PRAGMA journal_mode = WAL;\nCREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);\n"
+        for file in try SQLiteCLISchemaTests.sqlFiles(SQLiteCLISchemaTests.schemaDirectory) where file.lastPathComponent < "008" {
+            script += try String(contentsOf: file, encoding: .utf8) + "\n"
+            script += "INSERT INTO grdb_migrations VALUES ('\(file.deletingPathExtension().lastPathComponent)');\n"
+        }
+        script += """
+            INSERT INTO batches VALUES (0, 1, 0, 0, 5, 6, 6, -1, -1, -1, 2, 0, 100, NULL);
+            INSERT INTO records VALUES (0, 0, 5, CAST('a' AS BLOB), CAST('x' AS BLOB), NULL), (1, 0, 6, CAST('b' AS BLOB), NULL, NULL);
+            """
+        let created = try SQLiteCLISchemaTests.run(path, script)
+        try #require(created.status == 0, "\(created.output)")
+        let log = try SQLitePartitionLog(directory: directory.partition)
+        defer { try? log.close() }
+        #expect(log.logEndOffset == 2)
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "b")) == [1])
+        #expect(try keyIndexState(directory) == (2, 2))
+    }
+
+    @Test func truncationAndRetentionTrimTheKeyIndex() throws {
+        let directory = ConformanceDirectory("sqlite-key-trim")
+        defer { directory.remove() }
+        let log = try SQLitePartitionLog(directory: directory.partition)
+        defer { try? log.close() }
+        for _ in 0..<4 { _ = try log.append([ConformanceFixtures.batch(count: 3)], as: ConformanceFixtures.leader) }
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k1")) == [1, 4, 7, 10])
+        // Offsets 6... are appended again with other keys: the old entries must not answer.
+        try log.truncate(to: 6)
+        #expect(try keyIndexState(directory) == (6, 6))
+        _ = try log.append([ConformanceFixtures.batch(count: 3, label: "new-")], as: ConformanceFixtures.leader)
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k1")) == [1, 4])
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "new-k1")) == [7])
+        try log.deleteRecords(before: 3)
+        #expect(try log.offsets(ofKey: ByteBuffer(string: "k1")) == [4])
+        #expect(try keyIndexState(directory) == (6, 9))
     }
 }
