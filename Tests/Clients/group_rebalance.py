@@ -7,13 +7,14 @@ After every step the script waits until the live members own every partition exa
 end it checks that no record was consumed after a commit covering it had been acknowledged, and that
 every produced record was consumed.
 
-usage: group_rebalance.py BOOTSTRAP TOPIC GROUP STRATEGY STEPS [--static] [--data-dir DIR]
+usage: group_rebalance.py BOOTSTRAP TOPIC GROUP STRATEGY STEPS [--static] [--data-dir DIR] [--session-timeout-ms MS]
   STRATEGY  partition.assignment.strategy, e.g. range, roundrobin, cooperative-sticky ("default": librdkafka's)
   STEPS     comma-separated: start:NAME, close:NAME, kill:NAME (SIGKILL), restart:NAME (close, then start anew)
   --static  members use their name as group.instance.id (static membership)
   --data-dir the broker's data directory: each phase then reports the group's generation as stored there
+  --session-timeout-ms  the members' session.timeout.ms (default 6000, the broker's minimum)
 Prints one JSON object: {"phases": [...], "violations": [...], "missing": [...], ...}.
-       group_rebalance.py --member BOOTSTRAP TOPIC GROUP STRATEGY NAME STATIC   (one member; internal)
+       group_rebalance.py --member BOOTSTRAP TOPIC GROUP STRATEGY NAME STATIC SESSION_MS   (one member; internal)
 """
 import glob
 import json
@@ -28,7 +29,7 @@ from confluent_kafka import Consumer, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 PARTITIONS = 6
-SESSION_TIMEOUT_MS = 6000
+DEFAULT_SESSION_TIMEOUT_MS = 6000
 
 
 def emit(**event):
@@ -37,12 +38,12 @@ def emit(**event):
     sys.stdout.flush()
 
 
-def run_member(bootstrap, topic, group, strategy, name, static):
+def run_member(bootstrap, topic, group, strategy, name, static, session_timeout_ms):
     config = {
         "bootstrap.servers": bootstrap, "group.id": group, "client.id": name,
-        "session.timeout.ms": SESSION_TIMEOUT_MS, "heartbeat.interval.ms": 500,
+        "session.timeout.ms": int(session_timeout_ms), "heartbeat.interval.ms": 500,
         # The rebalance timeout: how long a join phase waits for members to rejoin.
-        "max.poll.interval.ms": 10000,
+        "max.poll.interval.ms": max(10000, int(session_timeout_ms)),
         "auto.offset.reset": "earliest", "enable.auto.commit": False,
         "topic.metadata.refresh.interval.ms": 1000,
     }
@@ -90,8 +91,9 @@ def run_member(bootstrap, topic, group, strategy, name, static):
 
 
 class Scenario:
-    def __init__(self, bootstrap, topic, group, strategy, static):
+    def __init__(self, bootstrap, topic, group, strategy, static, session_timeout_ms):
         self.bootstrap, self.topic, self.group, self.strategy, self.static = bootstrap, topic, group, strategy, static
+        self.session_timeout_ms = session_timeout_ms
         self.lock = threading.Lock()
         self.events = []
         self.assignments = {}  # live member -> partitions it reported last
@@ -101,7 +103,7 @@ class Scenario:
     def start(self, name):
         process = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--member", self.bootstrap, self.topic, self.group, self.strategy, name,
-             "static" if self.static else "dynamic"],
+             "static" if self.static else "dynamic", str(self.session_timeout_ms)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.processes[name] = process
         threading.Thread(target=self.read_member, args=(name, process), daemon=True).start()
@@ -228,15 +230,17 @@ def check_commits(consumed, committed):
 
 def main():
     if sys.argv[1] == "--member":
-        run_member(*sys.argv[2:8])
+        run_member(*sys.argv[2:9])
         return
     bootstrap, topic, group, strategy, steps = sys.argv[1:6]
     static = "--static" in sys.argv[6:]
     data_dir = sys.argv[sys.argv.index("--data-dir") + 1] if "--data-dir" in sys.argv else None
+    session_timeout_ms = int(sys.argv[sys.argv.index("--session-timeout-ms") + 1]) if "--session-timeout-ms" in sys.argv \
+        else DEFAULT_SESSION_TIMEOUT_MS
     create_topic(bootstrap, topic)
     producer = NumberedProducer(bootstrap, topic, rate=300)
     producer.thread.start()
-    scenario = Scenario(bootstrap, topic, group, strategy, static)
+    scenario = Scenario(bootstrap, topic, group, strategy, static, session_timeout_ms)
     phases = []
     for step in steps.split(","):
         action, name = step.split(":")
@@ -253,7 +257,7 @@ def main():
         else:
             sys.exit(f"unknown step {step}")
         # A killed member's partitions move only once its session times out.
-        assignment = scenario.wait_until_complete(timeout=SESSION_TIMEOUT_MS / 1000 + 30)
+        assignment = scenario.wait_until_complete(timeout=session_timeout_ms / 1000 + 30)
         # Let records flow (and be committed) under this assignment before the next change.
         time.sleep(1.5)
         phase = {"step": step, "assignment": assignment, "seconds": round(time.monotonic() - began, 2),

@@ -80,7 +80,7 @@ import Testing
         let broker = try Self.broker()
         let report = try Self.runScenario(broker, topic: "static", strategy: "range",
                                           steps: ["start:a", "start:b", "restart:b", "restart:a"],
-                                          extra: ["--static", "--data-dir", broker.dataDirectory.path])
+                                          extra: ["--static", "--data-dir", broker.dataDirectory.path, "--session-timeout-ms", "15000"])
         let phases = try #require(report["phases"] as? [[String: Any]])
         let generations = phases.map { $0["generation"] as? Int }
         #expect(generations[1] != nil)
