@@ -99,12 +99,8 @@ import Testing
     }
 
     @Test func aStaticLeaderRestartingBeforeJoinGroupV9IsToldTheOldLeaderID() {
-        var group = Group(groupID: "g", settings: Helpers.settings)
-        let (first, _) = group.join(Helpers.request(instance: "host-1", client: "s"), now: 0)
-        guard case .wait(let oldID) = first else { Issue.record("static members join without MEMBER_ID_REQUIRED"); return }
-        _ = group.expire(now: 3_000)
-        _ = group.sync(memberID: oldID, generation: 1, instanceID: "host-1", protocolType: nil, protocolName: nil,
-                       assignments: [oldID: ByteBuffer(string: "P0")], now: 3_100)
+        guard let (stable, oldID) = Helpers.stableStaticMember(assignment: ByteBuffer(string: "P0")) else { return }
+        var group = stable
 
         var old = Helpers.request(instance: "host-1", client: "s")
         old.supportsSkipAssignment = false
@@ -118,11 +114,8 @@ import Testing
     }
 
     @Test func aFencedStaticIncarnationIsRefusedEverywhere() {
-        var group = Group(groupID: "g", settings: Helpers.settings)
-        let (first, _) = group.join(Helpers.request(instance: "host-1", client: "s"), now: 0)
-        guard case .wait(let oldID) = first else { Issue.record("static members join without MEMBER_ID_REQUIRED"); return }
-        _ = group.expire(now: 3_000)
-        _ = group.sync(memberID: oldID, generation: 1, instanceID: "host-1", protocolType: nil, protocolName: nil, assignments: [:], now: 3_100)
+        guard let (stable, oldID) = Helpers.stableStaticMember() else { return }
+        var group = stable
         guard case .respond(let newer) = group.join(Helpers.request(instance: "host-1", client: "s"), now: 4_000).0 else {
             Issue.record("expected an immediate answer"); return
         }
