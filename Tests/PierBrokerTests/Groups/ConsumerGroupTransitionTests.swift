@@ -38,6 +38,27 @@ import Testing
         #expect(group.state == .completingRebalance)
     }
 
+    @Test func everyoneLeavingDuringCompletingRebalanceEmptiesTheGroup() {
+        var (group, leader, follower) = Self.completingGroupOfTwo()
+        let (errors, _) = group.leave([Group.Departure(memberID: leader), Group.Departure(memberID: follower)], now: 3_100)
+        #expect(errors == [.noError, .noError])
+        #expect(group.state == .empty && group.members.isEmpty)
+        #expect(group.generation == 2)
+    }
+
+    @Test func theInitialDelayKeepsExtendingOnlyUpToTheRebalanceTimeout() {
+        var group = Group(groupID: "g", settings: Helpers.settings)
+        // An arrival every 2 s would extend the 3 s delay forever; the first member's 30 s rebalance timeout caps it.
+        for now in stride(from: Int64(0), through: 28_000, by: 2_000) {
+            _ = Helpers.admit(&group, client: "m\(now)", now: now)
+            #expect(group.expire(now: now + 1).isEmpty)
+        }
+        #expect(group.expire(now: 29_999).isEmpty)
+        let joined = Helpers.joins(group.expire(now: 30_000))
+        #expect(joined.count == 15)
+        #expect(group.state == .completingRebalance && group.generation == 1)
+    }
+
     @Test func aLeaderThatNeverSyncsLosesItsSessionAndTheFollowerLeadsTheNextGeneration() {
         var (group, leader, follower) = Self.completingGroupOfTwo()
         _ = group.sync(memberID: follower, generation: 1, instanceID: nil, protocolType: nil, protocolName: nil, assignments: [:], now: 3_100)
