@@ -1,10 +1,14 @@
-"""A loopback TCP proxy that cuts its connections at random (with a TCP reset, mid-request or
-mid-response), for testing how clients and the broker recover. The upstream address is read from a
-file on every new connection, so the broker behind it may restart on another port.
+"""A loopback TCP proxy that cuts its connections (with a TCP reset, mid-request or mid-response),
+for testing how clients and the broker recover. Two kinds of cuts: at random moments
+(cuts_per_second on average, preferring connections with requests awaiting their responses), and
+right after a connection has passed a random number of whole requests (requests_per_cut, a range),
+which loses the response to a request the broker has just received, however fast the traffic.
+The upstream address is read from a file on every new connection, so the broker behind it may
+restart on another port.
 
 usage as a program: flaky_proxy.py LISTEN_PORT UPSTREAM_FILE SECONDS [CUTS_PER_SECOND]
   (serves for SECONDS, then prints {"connections": N, "cuts": N, "cutsWithRequestsUnanswered": N} and exits)
-As a module: FlakyProxy(listen_port, upstream_file, cuts_per_second).start() ... .stop()
+As a module: FlakyProxy(listen_port, upstream_file, cuts_per_second, requests_per_cut=(10, 60)).start() ... .stop()
 """
 import json
 import random
@@ -44,9 +48,10 @@ class FrameCounter:
 
 
 class FlakyProxy:
-    def __init__(self, listen_port, upstream_file, cuts_per_second=2.0, seed=None):
+    def __init__(self, listen_port, upstream_file, cuts_per_second=2.0, requests_per_cut=None, seed=None):
         self.upstream_file = upstream_file
         self.cuts_per_second = cuts_per_second
+        self.requests_per_cut = requests_per_cut
         self.random = random.Random(seed)
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -109,6 +114,7 @@ class FlakyProxy:
         counters = {client: FrameCounter(), upstream: FrameCounter()}
         with self.lock:
             self.counters[(client, upstream)] = (counters[client], counters[upstream])
+            cut_after = self.random.randint(*self.requests_per_cut) if self.requests_per_cut else None
         try:
             while True:
                 readable, _, _ = select.select(list(peers), [], [], 0.1)
@@ -118,6 +124,12 @@ class FlakyProxy:
                         raise ConnectionError
                     peers[s].sendall(data)
                     counters[s].feed(data)
+                    if s is client and cut_after is not None and counters[client].frames >= cut_after and self.chaos.is_set():
+                        with self.lock:
+                            self.cuts += 1
+                            if counters[client].frames > counters[upstream].frames:
+                                self.cuts_with_requests_unanswered += 1
+                        raise ConnectionError
         except (OSError, ValueError, ConnectionError):
             pass
         finally:

@@ -27,7 +27,8 @@ PARTITIONS = 3
 def main():
     proxy_port, control_dir, topic, count = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
     cuts_per_second = float(sys.argv[5]) if len(sys.argv) > 5 else 3.0
-    proxy = FlakyProxy(proxy_port, os.path.join(control_dir, "upstream"), cuts_per_second=cuts_per_second).start(chaos=False)
+    proxy = FlakyProxy(proxy_port, os.path.join(control_dir, "upstream"), cuts_per_second=cuts_per_second,
+                       requests_per_cut=(4, 25)).start(chaos=False)
     bootstrap = f"127.0.0.1:{proxy.port}"
     started = time.monotonic()
 
@@ -39,7 +40,7 @@ def main():
     fatal_errors = []
     producer = Producer({
         "error_cb": lambda error: fatal_errors.append(str(error)) if error.fatal() else None,
-        "bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5,
+        "bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5, "batch.num.messages": 2000,
         "reconnect.backoff.ms": 20, "reconnect.backoff.max.ms": 500, "retry.backoff.ms": 50,
         "message.timeout.ms": 120000, "socket.connection.setup.timeout.ms": 3000,
     })

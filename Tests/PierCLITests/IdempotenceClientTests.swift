@@ -5,7 +5,8 @@ import Testing
 /// The idempotent producer against connection cuts and a broker restart, with confluent-kafka.
 @Suite(.serialized) struct IdempotenceClientTests {
     /// 200,000 numbered records with enable.idempotence=true through a proxy that resets connections
-    /// at random (losing requests and responses in flight), with a broker restart halfway: every
+    /// at random moments and after a random number of requests (losing requests and responses in
+    /// flight), with a broker restart halfway: every
     /// number is in the log exactly once, in order within its partition. The broker advertises the
     /// proxy, so every connection the client makes goes through it.
     @Test(.enabled(if: ExternalTool.mustRun("python3")))
@@ -50,8 +51,8 @@ import Testing
         #expect(report["exactlyOnce"] as? Bool == true)
         #expect(report["inOrderPerPartition"] as? Bool == true)
         #expect((report["logEndOffsets"] as? [Int])?.reduce(0, +) == 200_000)
-        // The retry path was exercised: some cut lost the answer to a request the broker had taken whole.
-        #expect((report["cutsWithRequestsUnanswered"] as? Int ?? 0) > 0)
+        // The retry path was exercised: cuts lost the answers to requests the broker had taken whole.
+        #expect((report["cutsWithRequestsUnanswered"] as? Int ?? 0) >= 3)
         print("idempotence through the proxy: \(report["proxyCuts"] ?? "?") cuts (\(report["cutsWithRequestsUnanswered"] ?? "?") with requests unanswered), "
               + "\(report["proxyConnections"] ?? "?") connections, produced in \(report["producedSeconds"] ?? "?") s")
         #expect(broker.stop() == 0)
