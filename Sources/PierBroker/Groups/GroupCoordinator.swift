@@ -273,6 +273,14 @@ final class GroupCoordinator: Sendable {
         try await storageThreads.runIfActive { try shards.store(for: groupID).deleteOffsets(groupID: groupID, partitions: partitions) }
     }
 
+    /// A deleted topic's committed positions go from every group, as Kafka drops them, so that a
+    /// topic created again under the name starts without stale positions. Blocking.
+    func forgetOffsets(ofTopic topic: String) throws(StorageError) {
+        for shard in shards.existingShards() {
+            try shards.store(shard: shard).deleteOffsets(ofTopic: topic)
+        }
+    }
+
     /// Waits for queued snapshots, then closes the shards (shutdown).
     func close() {
         state.withLock { state in

@@ -1,7 +1,7 @@
 import PierProtocol
 
 /// DeleteTopics: by name (v0–5: a list of names) or, from v6, by name or topic id. Each topic
-/// goes on its own: its znodes, then its partitions' files here.
+/// goes on its own: its znodes, then its partitions' files here, then the groups' committed offsets.
 struct DeleteTopicsHandler {
     let context: BrokerContext
 
@@ -28,6 +28,12 @@ struct DeleteTopicsHandler {
                 let view = try context.topics.currentView(name)
                 result.topicId = KafkaUUID(view.topicID)
                 try context.topics.delete(name)
+                do {
+                    try context.groups.forgetOffsets(ofTopic: name)
+                } catch {
+                    // The topic is gone either way; stale positions only matter if it comes back.
+                    context.logger.error("dropping a deleted topic's committed offsets failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+                }
             } catch {
                 result.errorCode = error.errorCode.rawValue
                 result.errorMessage = error.message
