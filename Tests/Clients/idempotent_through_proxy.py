@@ -9,6 +9,7 @@ client would bypass the proxy after its first Metadata response.
 usage: idempotent_through_proxy.py PROXY_PORT CONTROL_DIR TOPIC COUNT [CUTS_PER_SECOND]
   CONTROL_DIR/upstream  the broker's HOST:PORT, read on every proxied connection (written by the test)
   CONTROL_DIR/halfway   created here once half the records are acknowledged: the test restarts the broker
+                        and writes the new address to upstream; nothing new is enqueued until it has
 Prints one JSON object.
 """
 import json
@@ -54,10 +55,22 @@ def main():
             acknowledged[0] += 1
 
     halfway = os.path.join(control_dir, "halfway")
+    upstream_file = os.path.join(control_dir, "upstream")
+    first_upstream = open(upstream_file).read()
+    in_flight_at_restart = [None]
 
     def ask_for_restart_at_halfway():
-        if acknowledged[0] >= count // 2 and not os.path.exists(halfway):
-            open(halfway, "w").close()
+        """Once half is acknowledged: asks for the restart and enqueues nothing new until the broker
+        is back (what is queued and in flight meanwhile is retried across the restart)."""
+        if acknowledged[0] < count // 2 or in_flight_at_restart[0] is not None:
+            return
+        open(halfway, "w").close()
+        in_flight_at_restart[0] = len(producer)
+        deadline = time.monotonic() + 60
+        while open(upstream_file).read() == first_upstream:
+            if time.monotonic() > deadline:
+                sys.exit("the broker was not restarted within 60 s")
+            producer.poll(0.05)
 
     for number in range(count):
         while True:
@@ -102,6 +115,7 @@ def main():
         "deliveryErrors": errors[:5],
         "acknowledged": acknowledged[0],
         "restartRequested": os.path.exists(halfway),
+        "queuedAtRestart": in_flight_at_restart[0],
         "logEndOffsets": [high for _, high in low_high],
         "read": read,
         "exactlyOnce": every == list(range(count)),

@@ -41,6 +41,8 @@ import Testing
         let report = try DataPathClientTests.json(try #require(outcome).get())
         #expect(restarted)
         #expect(report["restartRequested"] as? Bool == true)
+        // Records were queued or in flight across the restart.
+        #expect((report["queuedAtRestart"] as? Int ?? 0) > 0)
         #expect(report["undelivered"] as? Int == 0)
         #expect(report["deliveryErrors"] as? [String] == [])
         #expect(report["fatalErrors"] as? [String] == [])
@@ -53,7 +55,7 @@ import Testing
         #expect((report["logEndOffsets"] as? [Int])?.reduce(0, +) == 200_000)
         // The retry path was exercised: cuts lost the answers to requests the broker had taken whole.
         #expect((report["cutsWithRequestsUnanswered"] as? Int ?? 0) >= 3)
-        print("idempotence through the proxy: \(report["proxyCuts"] ?? "?") cuts (\(report["cutsWithRequestsUnanswered"] ?? "?") with requests unanswered), "
+        print("idempotence through the proxy: \(report["queuedAtRestart"] ?? "?") records queued at the restart, \(report["proxyCuts"] ?? "?") cuts (\(report["cutsWithRequestsUnanswered"] ?? "?") with requests unanswered), "
               + "\(report["proxyConnections"] ?? "?") connections, produced in \(report["producedSeconds"] ?? "?") s")
         #expect(broker.stop() == 0)
     }
