@@ -43,6 +43,30 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         }
         // Finish deletions a crash interrupted (the log start was already moved and persisted).
         try deleteBelowLogStartInChunks()
+        try startBackgroundCheckpoints()
+    }
+
+    /// Hands checkpoints to `WALCheckpointer`: a WAL hook on this (the writer's) connection reports
+    /// each commit's WAL size. The hook replaces SQLite's automatic checkpoint, so it also keeps
+    /// the backstop: past `PartitionDatabase.walAutocheckpointPages` frames the writer checkpoints
+    /// itself, as SQLite would have.
+    private func startBackgroundCheckpoints() throws(StorageError) {
+        do {
+            try WALCheckpointer.shared.register(self, path: directory + "/" + PartitionDatabase.fileName)
+        } catch {
+            throw SQLiteFailure.storageError(error, context: "opening a checkpoint connection for \(directory)")
+        }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        queue?.inDatabase { db in
+            sqlite3_wal_hook(db.sqliteConnection, { context, connection, name, frames in
+                if frames >= Int32(PartitionDatabase.walAutocheckpointPages) {
+                    sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+                } else if let context {
+                    WALCheckpointer.shared.committed(Unmanaged<SQLitePartitionLog>.fromOpaque(context).takeUnretainedValue(), walFrames: frames)
+                }
+                return SQLITE_OK
+            }, context)
+        }
     }
 
     /// Opens `<dataDirectory>/<topic>-<partition>`, Kafka's directory name for a partition.
@@ -726,11 +750,19 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         }
     }
 
+    deinit {
+        // A log dropped without `close()` must not leave its checkpoint connection behind.
+        WALCheckpointer.shared.unregister(self)
+    }
+
     public func close() throws(StorageError) {
         lock.lock()
         defer { lock.unlock() }
         guard let queue else { return }
         self.queue = nil
+        // The hook points at this object: it goes before the connection does.
+        queue.inDatabase { db in _ = sqlite3_wal_hook(db.sqliteConnection, nil, nil) }
+        WALCheckpointer.shared.unregister(self)
         do {
             try queue.close()
         } catch {
