@@ -19,6 +19,9 @@ struct RequestRouter: Sendable {
             return .close(reason: "unknown api key \(header.requestApiKey)")
         }
         let version = header.requestApiVersion
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer { context.metrics.requestHandled(apiKey, duration: clock.now - start) }
         // ApiVersions is answered whatever its version: that is how a client learns what to use.
         if apiKey == .apiVersions {
             let (response, responseVersion) = ApiVersionsHandler.response(to: version)

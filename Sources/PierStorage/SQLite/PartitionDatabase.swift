@@ -38,8 +38,14 @@ enum PartitionDatabase {
         let synchronous = options.flushPolicy == .everyAppend ? "FULL" : "NORMAL"
         let maxPageCount = options.maxPageCount
         let pageCacheKibibytes = max(options.pageCacheBytes >> 10, 0)
+        let checkpointHook = options.checkpointObserver.map { CheckpointHook(thresholdPages: walAutocheckpointPages, observer: $0) }
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
+            // The closure (kept by the connection's configuration) holds the hook as long as the connection lives.
+            if let checkpointHook, let connection = db.sqliteConnection {
+                checkpointHook.install(on: connection)
+            } else {
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
+            }
             // Reads map the file instead of copying pages through SQLite's cache.
             _ = try Int.fetchOne(db, sql: "PRAGMA mmap_size = \(mmapBytes)")
             // A negative cache_size counts KiB rather than pages.

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 import NIOCore
@@ -94,6 +95,13 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     public var logEndOffset: Int64 { lockedValue { logEnd } }
     public var highWatermark: Int64 { lockedValue { highWatermarkOffset } }
     public var sizeInBytes: Int64 { lockedValue { liveBytes } }
+    /// Bytes in the write-ahead log (`partition.sqlite-wal`) now: appends grow it, checkpoints copy
+    /// it into the database and the next writer starts it over. 0 when there is none.
+    public var writeAheadLogBytes: Int64 {
+        var status = stat()
+        guard stat(directory + "/" + PartitionDatabase.fileName + "-wal", &status) == 0 else { return 0 }
+        return Int64(status.st_size)
+    }
 
     private func loadState() throws(StorageError) {
         try locked { db throws(StorageError) in
@@ -719,9 +727,12 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         try locked { db throws(StorageError) in
             // Copies the WAL into the database file and syncs both: everything committed is durable.
             // The pragma answers with one row (busy, log frames, checkpointed frames): step past it.
+            let clock = ContinuousClock()
+            let start = clock.now
             let checkpoint = try RawStatement(db, sql: "PRAGMA wal_checkpoint(FULL)")
             while try checkpoint.step("flushing") {}
             checkpoint.reset()
+            options.checkpointObserver?(clock.now - start)
             lastFlushMilliseconds = options.clock()
         }
     }
