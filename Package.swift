@@ -180,6 +180,7 @@ let package = Package(
             dependencies: [
                 "PierBroker", "PierCoordination", "PierProtocol", "PierRecords", "PierStorage", "PierTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(

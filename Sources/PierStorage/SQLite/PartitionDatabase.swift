@@ -24,7 +24,8 @@ enum PartitionDatabase {
         return migrator
     }
 
-    static func open(directory: String, options: SQLitePartitionLogOptions) throws(StorageError) -> DatabaseQueue {
+    /// `walHook`, when given, takes over the automatic checkpoint (same threshold) to measure it.
+    static func open(directory: String, options: SQLitePartitionLogOptions, walHook: WriteAheadLogHook? = nil) throws(StorageError) -> DatabaseQueue {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -38,11 +39,10 @@ enum PartitionDatabase {
         let synchronous = options.flushPolicy == .everyAppend ? "FULL" : "NORMAL"
         let maxPageCount = options.maxPageCount
         let pageCacheKibibytes = max(options.pageCacheBytes >> 10, 0)
-        let checkpointHook = options.checkpointObserver.map { CheckpointHook(thresholdPages: walAutocheckpointPages, observer: $0) }
         configuration.prepareDatabase { db in
             // The closure (kept by the connection's configuration) holds the hook as long as the connection lives.
-            if let checkpointHook, let connection = db.sqliteConnection {
-                checkpointHook.install(on: connection)
+            if let walHook, let connection = db.sqliteConnection {
+                walHook.install(on: connection)
             } else {
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
             }

@@ -1,4 +1,3 @@
-import Foundation
 import GRDB
 import GRDBSQLite
 import NIOCore
@@ -14,6 +13,7 @@ import PierRecords
 public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     public let directory: String
     let options: SQLitePartitionLogOptions
+    private let walHook: WriteAheadLogHook
     private let lock = PartitionLock()
     // Everything below is guarded by `lock`.
     private var queue: DatabaseQueue?
@@ -28,13 +28,15 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     /// `record_keys` holds every keyed record below this offset (persisted as `keys_indexed_until`).
     private var keysIndexedUntil: Int64 = 0
     private var lastFlushMilliseconds: Int64
+    private var pageSize: Int64 = 4096
 
     /// Opens (creating if needed) the partition in `directory`.
     public init(directory: String, options: SQLitePartitionLogOptions = SQLitePartitionLogOptions()) throws(StorageError) {
         self.directory = directory
         self.options = options
         lastFlushMilliseconds = options.clock()
-        let queue = try PartitionDatabase.open(directory: directory, options: options)
+        walHook = WriteAheadLogHook(thresholdPages: PartitionDatabase.walAutocheckpointPages, observer: options.checkpointObserver)
+        let queue = try PartitionDatabase.open(directory: directory, options: options, walHook: walHook)
         self.queue = queue
         do {
             try loadState()
@@ -95,19 +97,19 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     public var logEndOffset: Int64 { lockedValue { logEnd } }
     public var highWatermark: Int64 { lockedValue { highWatermarkOffset } }
     public var sizeInBytes: Int64 { lockedValue { liveBytes } }
-    /// Bytes in the write-ahead log (`partition.sqlite-wal`) now: appends grow it, checkpoints copy
-    /// it into the database and the next writer starts it over. 0 when there is none.
-    public var writeAheadLogBytes: Int64 {
-        var status = stat()
-        guard stat(directory + "/" + PartitionDatabase.fileName + "-wal", &status) == 0 else { return 0 }
-        return Int64(status.st_size)
-    }
+    /// Bytes of pages in the write-ahead log after the last commit: appends grow it, a checkpoint
+    /// copies it into the database and the next commit starts it over. 0 before the first commit
+    /// since the log was opened. (The `-wal` file keeps its largest size; this is what it holds.)
+    public var writeAheadLogBytes: Int64 { Int64(walHook.pagesInLog) * lockedValue { pageSize } }
 
     private func loadState() throws(StorageError) {
         try locked { db throws(StorageError) in
             logStart = try Self.state(db, "log_start_offset")
             highWatermarkOffset = try Self.state(db, "high_watermark")
             keysIndexedUntil = try Self.state(db, "keys_indexed_until")
+            let pageSizeQuery = try RawStatement(db, sql: "PRAGMA page_size")
+            defer { pageSizeQuery.reset() }
+            if try pageSizeQuery.step("reading the page size") { pageSize = pageSizeQuery.int64(0) }
             let last = try RawStatement(db, sql: PartitionSQL.Statement.batchLast)
             defer { last.reset() }
             if try last.step("reading the log end") {
@@ -732,7 +734,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             let checkpoint = try RawStatement(db, sql: "PRAGMA wal_checkpoint(FULL)")
             while try checkpoint.step("flushing") {}
             checkpoint.reset()
-            options.checkpointObserver?(clock.now - start)
+            walHook.checkpointed(in: clock.now - start)
             lastFlushMilliseconds = options.clock()
         }
     }
