@@ -42,10 +42,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address of the admin HTTP listener (/metrics, /health, /ready), as HOST:PORT (port 0 picks a free one); off when absent.")
     var adminListen: String?
 
-    @Option(help: "Least severe log level written: trace, debug, info, notice, warning, error or critical.")
+    @Option(help: "Least severe log level written.")
     var logLevel: LogLevelOption = .info
 
-    @Option(help: "Log line format on standard error: text, or json (one object per line).")
+    @Option(help: "Log line format on standard error; json writes one object per line.")
     var logFormat: LogFormat = .text
 
     func run() async throws {
