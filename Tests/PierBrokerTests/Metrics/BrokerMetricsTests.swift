@@ -1,3 +1,4 @@
+import Foundation
 import MetricsTestKit
 import NIOCore
 @testable import PierBroker
@@ -65,5 +66,17 @@ import Testing
         metrics.publish([GaugeSample(BrokerMetricNames.logEndOffset, ["topic": "a", "partition": "0"], 11)])
         #expect(try recorded.expectGauge(BrokerMetricNames.logEndOffset, [("topic", "a"), ("partition", "0")]).lastValue == 11)
         #expect(recorded.recorders(label: BrokerMetricNames.logEndOffset).count == 1)
+    }
+}
+
+/// docs/operations.md documents every metric the broker exports.
+@Suite struct MetricsDocTests {
+    @Test func everyMetricIsInTheOperationsTable() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let document = try String(contentsOf: root.appendingPathComponent("docs/operations.md"), encoding: .utf8)
+        for name in BrokerMetricNames.all {
+            #expect(document.contains("| `\(name)` |"), "\(name) is not in docs/operations.md")
+        }
     }
 }
