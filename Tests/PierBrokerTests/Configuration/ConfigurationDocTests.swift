@@ -1,14 +1,9 @@
-import Foundation
 @testable import PierBroker
 import Testing
 
 /// docs/configuration.md lists every setting the broker knows, with the default the code has.
 @Suite struct ConfigurationDocTests {
-    static let document: String = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return (try? String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)) ?? ""
-    }()
+    static let document = RepositoryFile.text("docs/configuration.md")
 
     /// The table row that starts with the setting's name, split into cells.
     static func row(_ name: String) -> [String]? {

@@ -1,4 +1,3 @@
-import Foundation
 import MetricsTestKit
 import NIOCore
 @testable import PierBroker
@@ -71,10 +70,9 @@ import Testing
 
 /// docs/operations.md documents every metric the broker exports.
 @Suite struct MetricsDocTests {
-    @Test func everyMetricIsInTheOperationsTable() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let document = try String(contentsOf: root.appendingPathComponent("docs/operations.md"), encoding: .utf8)
+    @Test func everyMetricIsInTheOperationsTable() {
+        let document = RepositoryFile.text("docs/operations.md")
+        #expect(!document.isEmpty, "docs/operations.md not found")
         for name in BrokerMetricNames.all {
             #expect(document.contains("| `\(name)` |"), "\(name) is not in docs/operations.md")
         }

@@ -1,15 +1,10 @@
-import Foundation
 @testable import PierBroker
 import PierProtocol
 import Testing
 
 /// docs/compatibility.md lists exactly the APIs and version ranges ApiVersions advertises.
 @Suite struct CompatibilityDocTests {
-    static let document: String = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        return (try? String(contentsOf: root.appendingPathComponent("docs/compatibility.md"), encoding: .utf8)) ?? ""
-    }()
+    static let document = RepositoryFile.text("docs/compatibility.md")
 
     @Test func everyAdvertisedApiHasItsRowWithItsKeyAndVersions() throws {
         #expect(!Self.document.isEmpty, "docs/compatibility.md not found")
