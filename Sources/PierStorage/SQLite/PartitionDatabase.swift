@@ -24,7 +24,9 @@ enum PartitionDatabase {
         return migrator
     }
 
-    static func open(directory: String, options: SQLitePartitionLogOptions) throws(StorageError) -> DatabaseQueue {
+    /// `walHook`, when given, takes over the automatic checkpoint: it measures checkpoints and hands
+    /// them to `WALCheckpointer` when it is asked to.
+    static func open(directory: String, options: SQLitePartitionLogOptions, walHook: WriteAheadLogHook? = nil) throws(StorageError) -> DatabaseQueue {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -41,6 +43,12 @@ enum PartitionDatabase {
         let maxPageCount = options.maxPageCount
         let pageCacheKibibytes = max(options.pageCacheBytes >> 10, 0)
         configuration.prepareDatabase { db in
+            // The closure (kept by the connection's configuration) holds the hook as long as the connection lives.
+            if let walHook, let connection = db.sqliteConnection {
+                walHook.install(on: connection)
+            } else {
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
+            }
             // Reads map the file instead of copying pages through SQLite's cache.
             _ = try Int.fetchOne(db, sql: "PRAGMA mmap_size = \(mmapBytes)")
             // A negative cache_size counts KiB rather than pages.

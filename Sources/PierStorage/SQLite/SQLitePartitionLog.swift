@@ -13,6 +13,7 @@ import PierRecords
 public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     public let directory: String
     let options: SQLitePartitionLogOptions
+    private let walHook: WriteAheadLogHook
     private let lock = PartitionLock()
     // Everything below is guarded by `lock`.
     private var queue: DatabaseQueue?
@@ -27,13 +28,17 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     /// `record_keys` holds every keyed record below this offset (persisted as `keys_indexed_until`).
     private var keysIndexedUntil: Int64 = 0
     private var lastFlushMilliseconds: Int64
+    private var pageSize: Int64 = 4096
 
     /// Opens (creating if needed) the partition in `directory`.
     public init(directory: String, options: SQLitePartitionLogOptions = SQLitePartitionLogOptions()) throws(StorageError) {
         self.directory = directory
         self.options = options
         lastFlushMilliseconds = options.clock()
-        let queue = try PartitionDatabase.open(directory: directory, options: options)
+        walHook = WriteAheadLogHook(thresholdPages: PartitionDatabase.walAutocheckpointPages,
+                                    backgroundThresholdPages: WALCheckpointer.thresholdFrames,
+                                    observer: options.checkpointObserver)
+        let queue = try PartitionDatabase.open(directory: directory, options: options, walHook: walHook)
         self.queue = queue
         do {
             try loadState()
@@ -46,26 +51,13 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         try startBackgroundCheckpoints()
     }
 
-    /// Hands checkpoints to `WALCheckpointer`: a WAL hook on this (the writer's) connection reports
-    /// each commit's WAL size. The hook replaces SQLite's automatic checkpoint, so it also keeps
-    /// the backstop: past `PartitionDatabase.walAutocheckpointPages` frames the writer checkpoints
-    /// itself, as SQLite would have.
+    /// Hands checkpoints to `WALCheckpointer`, which runs them on a second connection and its own
+    /// thread; the WAL hook on this (the writer's) connection tells it when.
     private func startBackgroundCheckpoints() throws(StorageError) {
         do {
-            try WALCheckpointer.shared.register(self, path: directory + "/" + PartitionDatabase.fileName)
+            try WALCheckpointer.shared.register(walHook, path: directory + "/" + PartitionDatabase.fileName)
         } catch {
             throw SQLiteFailure.storageError(error, context: "opening a checkpoint connection for \(directory)")
-        }
-        let context = Unmanaged.passUnretained(self).toOpaque()
-        queue?.inDatabase { db in
-            sqlite3_wal_hook(db.sqliteConnection, { context, connection, name, frames in
-                if frames >= Int32(PartitionDatabase.walAutocheckpointPages) {
-                    sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-                } else if let context {
-                    WALCheckpointer.shared.committed(Unmanaged<SQLitePartitionLog>.fromOpaque(context).takeUnretainedValue(), walFrames: frames)
-                }
-                return SQLITE_OK
-            }, context)
         }
     }
 
@@ -118,12 +110,19 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     public var logEndOffset: Int64 { lockedValue { logEnd } }
     public var highWatermark: Int64 { lockedValue { highWatermarkOffset } }
     public var sizeInBytes: Int64 { lockedValue { liveBytes } }
+    /// Bytes of pages in the write-ahead log after the last commit: appends grow it, a checkpoint
+    /// copies it into the database and the next commit starts it over. 0 before the first commit
+    /// since the log was opened. (The `-wal` file keeps its largest size; this is what it holds.)
+    public var writeAheadLogBytes: Int64 { Int64(walHook.pagesInLog) * lockedValue { pageSize } }
 
     private func loadState() throws(StorageError) {
         try locked { db throws(StorageError) in
             logStart = try Self.state(db, "log_start_offset")
             highWatermarkOffset = try Self.state(db, "high_watermark")
             keysIndexedUntil = try Self.state(db, "keys_indexed_until")
+            let pageSizeQuery = try RawStatement(db, sql: "PRAGMA page_size")
+            defer { pageSizeQuery.reset() }
+            if try pageSizeQuery.step("reading the page size") { pageSize = pageSizeQuery.int64(0) }
             let last = try RawStatement(db, sql: PartitionSQL.Statement.batchLast)
             defer { last.reset() }
             if try last.step("reading the log end") {
@@ -743,16 +742,19 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         try locked { db throws(StorageError) in
             // Copies the WAL into the database file and syncs both: everything committed is durable.
             // The pragma answers with one row (busy, log frames, checkpointed frames): step past it.
+            let clock = ContinuousClock()
+            let start = clock.now
             let checkpoint = try RawStatement(db, sql: "PRAGMA wal_checkpoint(FULL)")
             while try checkpoint.step("flushing") {}
             checkpoint.reset()
+            walHook.checkpointed(in: clock.now - start)
             lastFlushMilliseconds = options.clock()
         }
     }
 
     deinit {
         // A log dropped without `close()` must not leave its checkpoint connection behind.
-        WALCheckpointer.shared.unregister(self)
+        WALCheckpointer.shared.unregister(walHook)
     }
 
     public func close() throws(StorageError) {
@@ -760,9 +762,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         defer { lock.unlock() }
         guard let queue else { return }
         self.queue = nil
-        // The hook points at this object: it goes before the connection does.
-        queue.inDatabase { db in _ = sqlite3_wal_hook(db.sqliteConnection, nil, nil) }
-        WALCheckpointer.shared.unregister(self)
+        WALCheckpointer.shared.unregister(walHook)
         do {
             try queue.close()
         } catch {

@@ -3,7 +3,8 @@ import GRDB
 import GRDBSQLite
 
 /// Copies SQLite partitions' write-ahead logs back into their databases on a background thread,
-/// so that appends never wait for a checkpoint.
+/// so that appends never wait for a checkpoint. Partitions are known by their `WriteAheadLogHook`,
+/// which asks for checkpoints and is told how long each took.
 ///
 /// SQLite's automatic checkpoint runs inside the commit that crosses the threshold: that append
 /// then writes (and, at NORMAL, syncs) tens of MiB before it returns, which showed as stalls of
@@ -18,12 +19,12 @@ final class WALCheckpointer: @unchecked Sendable {
 
     private let condition = NSCondition()
     // Guarded by `condition`.
-    private var connections: [ObjectIdentifier: DatabaseQueue] = [:]
+    private var connections: [ObjectIdentifier: (queue: DatabaseQueue, hook: WriteAheadLogHook)] = [:]
     private var pending: Set<ObjectIdentifier> = []
     private var threadStarted = false
 
-    /// Gives `owner` (a partition log) a checkpoint connection on `path`.
-    func register(_ owner: AnyObject, path: String) throws {
+    /// Gives the partition whose writer carries `hook` a checkpoint connection on `path`.
+    func register(_ hook: WriteAheadLogHook, path: String) throws {
         var configuration = Configuration()
         configuration.label = path + " (checkpointer)"
         // Briefly busy while the writer finishes a commit or `flush` runs a FULL checkpoint.
@@ -31,7 +32,7 @@ final class WALCheckpointer: @unchecked Sendable {
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         condition.lock()
         defer { condition.unlock() }
-        connections[ObjectIdentifier(owner)] = queue
+        connections[ObjectIdentifier(hook)] = (queue, hook)
         if !threadStarted {
             threadStarted = true
             let thread = Thread { [self] in run() }
@@ -40,23 +41,22 @@ final class WALCheckpointer: @unchecked Sendable {
         }
     }
 
-    /// Called after a commit that left the WAL at `frames` frames.
-    func committed(_ owner: AnyObject, walFrames frames: Int32) {
-        guard frames >= Self.thresholdFrames else { return }
+    /// Queues a checkpoint for the partition of `hook` (a no-op for one never registered).
+    func checkpointSoon(_ hook: WriteAheadLogHook) {
         condition.lock()
-        pending.insert(ObjectIdentifier(owner))
+        pending.insert(ObjectIdentifier(hook))
         condition.signal()
         condition.unlock()
     }
 
-    /// Closes the owner's checkpoint connection; its writer closes after.
-    func unregister(_ owner: AnyObject) {
+    /// Closes the partition's checkpoint connection; its writer closes after.
+    func unregister(_ hook: WriteAheadLogHook) {
         condition.lock()
-        let queue = connections.removeValue(forKey: ObjectIdentifier(owner))
-        pending.remove(ObjectIdentifier(owner))
+        let entry = connections.removeValue(forKey: ObjectIdentifier(hook))
+        pending.remove(ObjectIdentifier(hook))
         condition.unlock()
         // Waits for a checkpoint in progress on it: `DatabaseQueue` serialises.
-        try? queue?.close()
+        try? entry?.queue.close()
     }
 
     private func run() {
@@ -66,11 +66,14 @@ final class WALCheckpointer: @unchecked Sendable {
             let due = pending.compactMap { connections[$0] }
             pending.removeAll()
             condition.unlock()
-            for queue in due {
+            for (queue, hook) in due {
+                let clock = ContinuousClock()
+                let start = clock.now
                 // A connection closed meanwhile throws; a busy database is retried at the next commit.
-                try? queue.inDatabase { db in
+                let ran: Void? = try? queue.inDatabase { db in
                     _ = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
                 }
+                if ran != nil { hook.checkpointed(in: clock.now - start) }
             }
         }
     }
