@@ -193,7 +193,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PierObservabilityTests",
-            dependencies: ["PierObservability", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "PierObservability", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "PierPerfTests",

@@ -4,8 +4,9 @@ import NIOHTTP1
 import NIOPosix
 
 /// The admin HTTP listener (`pier serve --admin-listen`): one request per connection, answered by
-/// `AdminEndpoints`. Closing after each answer keeps shutdown simple: no idle keep-alive
-/// connection can hold the server open, and scrapers reconnect cheaply.
+/// `AdminEndpoints`. Closing after each answer keeps shutdown simple: no keep-alive connection can
+/// hold the server open, and scrapers reconnect cheaply. A connection that sends nothing for
+/// `idleTimeout` is closed, and closing the server ends the connections still open.
 public final class AdminServer: Sendable {
     public let host: String
     /// Where the listener actually bound (port 0 picks a free one).
@@ -23,12 +24,16 @@ public final class AdminServer: Sendable {
         self.logger = logger
     }
 
+    public static let idleTimeout = TimeAmount.seconds(30)
+
     public static func bind(host: String, port: Int, endpoints: AdminEndpoints, logger: Logger,
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> AdminServer {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: host, port: port) { child in
                 child.eventLoop.makeCompletedFuture {
+                    try child.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idleTimeout))
+                    try child.pipeline.syncOperations.addHandler(CloseWhenIdle())
                     try child.pipeline.syncOperations.configureHTTPServerPipeline()
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
                 }
@@ -45,6 +50,8 @@ public final class AdminServer: Sendable {
                     group.addTask { await self.serve(connection) }
                 }
             }
+            // The listener is closed: a client still connected gets no answer rather than holding the stop.
+            group.cancelAll()
         }
     }
 
@@ -83,5 +90,18 @@ public final class AdminServer: Sendable {
         try await outbound.write(.head(head))
         if includingBody { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body)))) }
         try await outbound.write(.end(nil))
+    }
+}
+
+/// Closes a connection that has sent nothing for the idle timeout (a stalled or idle client).
+private final class CloseWhenIdle: ChannelInboundHandler, Sendable {
+    typealias InboundIn = NIOAny
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
     }
 }

@@ -25,15 +25,14 @@ public struct JSONLogHandler: LogHandler {
     /// Writes to standard error, one `write(2)` per line so lines from different threads never interleave.
     public static func standardError(label: String, metadataProvider: Logger.MetadataProvider? = nil) -> JSONLogHandler {
         JSONLogHandler(label: label, metadataProvider: metadataProvider, write: { line in
-            var bytes = Array(line.utf8)
+            let bytes = Array(line.utf8)
             var written = 0
             while written < bytes.count {
-                let result = bytes.withUnsafeMutableBytes { Foundation.write(2, $0.baseAddress! + written, $0.count - written) }
+                let result = bytes.withUnsafeBytes { Foundation.write(2, $0.baseAddress! + written, $0.count - written) }
                 if result < 0 && errno == EINTR { continue }
                 if result <= 0 { return }
                 written += result
             }
-            bytes.removeAll()
         })
     }
 

@@ -8,7 +8,9 @@ struct AdminAddress: CustomStringConvertible {
               colon != text.startIndex else {
             throw CLIFailure("invalid --admin-listen '\(text)': expected HOST:PORT")
         }
-        host = String(text[..<colon])
+        let host = String(text[..<colon])
+        // "[::1]:9644": brackets delimit an IPv6 address; the socket wants it without them.
+        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         self.port = port
     }
 

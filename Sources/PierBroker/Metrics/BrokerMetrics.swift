@@ -31,7 +31,7 @@ public final class BrokerMetrics: Sendable {
     }
 
     /// Records nothing: for brokers started without a metrics backend.
-    public static var disabled: BrokerMetrics { BrokerMetrics(factory: NOOPMetricsHandler.instance) }
+    public static let disabled = BrokerMetrics(factory: NOOPMetricsHandler.instance)
 
     struct ApiMetrics: Sendable {
         let requests: Counter
