@@ -28,6 +28,13 @@ struct DeleteTopicsHandler {
                 let view = try context.topics.currentView(name)
                 result.topicId = KafkaUUID(view.topicID)
                 try context.topics.delete(name)
+                do {
+                    try context.groups.forgetOffsets(ofTopic: name)
+                } catch {
+                    // The topic is gone either way; stale offsets only matter if the name comes back.
+                    context.logger.error("dropping committed offsets of a deleted topic failed",
+                                         metadata: ["topic": "\(name)", "error": "\(error)"])
+                }
             } catch {
                 result.errorCode = error.errorCode.rawValue
                 result.errorMessage = error.message
