@@ -10,6 +10,7 @@ import PackageDescription
 //   PierBroker -> NIOCore                                    (connections, configuration, topic rules)
 //   PierClient -> PierProtocol, PierRecords, NIOPosix        (a small Kafka client; knows nothing of the broker)
 //   PierPerf -> PierClient, Histogram                        (the load generators behind `pier perf`)
+//   PierTools -> PierClient, PierStorage, Crypto             (topic/group admin, produce/consume, replay, sql, dump-log)
 //   pier-codegen (PierCodegen) writes Sources/PierProtocol/Generated from schema/kafka.
 let package = Package(
     name: "pier",
@@ -31,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // MARK: Wire protocol
@@ -114,6 +116,17 @@ let package = Package(
             ]
         ),
 
+        // The operator and auditor tools behind `pier topic|group|produce|consume|replay|sql|dump-log`.
+        .target(
+            name: "PierTools",
+            dependencies: [
+                "PierClient", "PierPerf", "PierProtocol", "PierRecords", "PierStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+
         // MARK: Command-line tool
         .executableTarget(
             name: "pier",
@@ -123,6 +136,7 @@ let package = Package(
                 "PierBroker",
                 "PierClient",
                 "PierPerf",
+                "PierTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -177,6 +191,10 @@ let package = Package(
         .testTarget(
             name: "PierPerfTests",
             dependencies: ["PierPerf", "PierRecords", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "PierToolsTests",
+            dependencies: ["PierTools", "PierRecords", "PierStorage", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "PierCLITests",

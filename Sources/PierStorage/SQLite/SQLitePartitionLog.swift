@@ -386,11 +386,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             let offset = fetch.int64(0)
             let headers: [RecordHeader]
             do throws(RecordHeadersColumn.Malformed) {
-                switch fetch.columnType(4) {
-                case SQLITE_NULL: headers = []
-                case SQLITE_TEXT: headers = try RecordHeadersColumn.decodeJSON(fetch.blob(4)!)
-                default: headers = try RecordHeadersColumn.decodeKafka(fetch.blob(4)!)
-                }
+                headers = try RecordHeadersColumn.decode(fetch, column: 4)
             } catch {
                 throw .unreadableStore("record \(offset) has malformed headers")
             }
@@ -416,6 +412,11 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
 
     /// Earliest record at or after the log start with a timestamp ≥ `timestamp`.
     private func firstRecord(withTimestampAtLeast timestamp: Int64, _ db: Database) throws(StorageError) -> TimestampAndOffset? {
+        try Self.firstRecord(withTimestampAtLeast: timestamp, logStart: logStart, db)
+    }
+
+    /// Shared with `ReadOnlySQLitePartition`, which reads the same tables without this class's state.
+    static func firstRecord(withTimestampAtLeast timestamp: Int64, logStart: Int64, _ db: Database) throws(StorageError) -> TimestampAndOffset? {
         let candidate = try RawStatement(db, sql: PartitionSQL.Statement.batchForTimestamp)
         candidate.bind(1, timestamp)
         let found = try candidate.step("finding timestamp \(timestamp)")
