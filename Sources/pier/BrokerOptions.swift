@@ -20,3 +20,13 @@ func reportingFailures<Result>(_ body: () async throws -> Result) async throws -
         throw CLIFailure(failure.description)
     }
 }
+
+/// The synchronous form, for offline commands.
+func reportingFailures<Result>(_ body: () throws -> Result) throws -> Result {
+    do {
+        return try body()
+    } catch {
+        if let failure = ToolFailure.describing(error) as? ToolFailure { throw CLIFailure(failure.description) }
+        throw error
+    }
+}

@@ -9,6 +9,6 @@ struct Pier: AsyncParsableCommand {
             Start a broker with `pier serve`; clients that speak the Kafka protocol \
             (kcat, librdkafka, kafka-python, aiokafka, the Java client) connect to it unchanged.
             """,
-        subcommands: [Serve.self, TopicCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupCommand.self, ReplayCommand.self, SQLCommand.self, ZnodeCommand.self, PerfCommand.self]
+        subcommands: [Serve.self, TopicCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupCommand.self, ReplayCommand.self, SQLCommand.self, DumpLogCommand.self, ZnodeCommand.self, PerfCommand.self]
     )
 }

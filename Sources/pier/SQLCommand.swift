@@ -28,7 +28,7 @@ struct SQLCommand: ParsableCommand {
     @Argument(help: "The query.") var query: String
 
     func run() throws {
-        do {
+        try reportingFailures {
             let session = try SQLQuery(dataDirectory: dataDir, query: query)
             var writer = SQLResultWriter(format: format)
             try session.run(query, columns: { names in
@@ -37,8 +37,6 @@ struct SQLCommand: ParsableCommand {
                 for line in writer.add(values) { print(line) }
             })
             for line in writer.end() { print(line) }
-        } catch let failure as ToolFailure {
-            throw CLIFailure(failure.description)
         }
     }
 }
