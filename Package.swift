@@ -198,7 +198,12 @@ let package = Package(
         ),
         .testTarget(
             name: "PierCLITests",
-            dependencies: ["pier", "PierCoordination", "PierTestSupport"]
+            dependencies: [
+                "pier", "PierCoordination", "PierTestSupport", "PierClient", "PierRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                // An independent SHA-256 of produced records, to check `pier replay --verify` against.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
         // MARK: Benchmarks (swift package --allow-writing-to-package-directory benchmark)
