@@ -67,16 +67,8 @@ final class ReadOnlySQLitePartition: ReadOnlyPartition {
             fetch.bind(1, range.lowerBound)
             fetch.bind(2, range.upperBound - 1)
             while try fetch.step("reading records from \(range.lowerBound)") {
-                let offset = fetch.int64(0)
-                let headers: [RecordHeader]
-                do throws(RecordHeadersColumn.Malformed) {
-                    headers = try RecordHeadersColumn.decode(fetch, column: 4)
-                } catch {
-                    throw .unreadableStore("record \(offset) has malformed headers")
-                }
-                let record = StoredRecord(offset: offset, timestamp: fetch.int64(1),
-                                          key: fetch.blob(2).map { ByteBuffer(bytes: $0) },
-                                          value: fetch.blob(3).map { ByteBuffer(bytes: $0) }, headers: headers)
+                let record = try SQLitePartitionLog.storedRecord(fetch)
+                let offset = record.offset
                 do {
                     guard try visit(record) else { next = offset + 1; return }
                 } catch {
