@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import PierClient
 import PierRecords
+import PierTestSupport
 import Testing
 
 /// `pier replay` against a real `pier serve` and its data directory.
@@ -97,6 +98,22 @@ import Testing
         #expect(try pierFails(["replay", "nope", "--partition", "0"], broker: broker) == "Error: unknown topic 'nope'")
         #expect(try pierFails(["replay", "nope", "--partition", "0", "--data-dir", broker.dataDirectory.path])
             == "Error: unknown topic or partition nope-0 in \(broker.dataDirectory.path)")
+        #expect(broker.stop() == 0)
+    }
+
+    /// Under a terminal (a pseudo-terminal from script(1)) the progress bar is drawn on stderr;
+    /// piped, it is not (see the million-record test).
+    @Test(.enabled(if: ExternalTool.mustRun("script")))
+    func aTerminalGetsAProgressBar() throws {
+        let broker = try BrokerProcess()
+        try pierSucceeds(["topic", "create", "audit"], broker: broker)
+        try pierSucceeds(["produce", "audit"], broker: broker, input: (0..<100).map { "v\($0)\n" }.joined())
+        let command = [PierBinary.url.path, "replay", "audit", "--partition", "0", "--verify", "--bootstrap-server", broker.bootstrap]
+            .joined(separator: " ")
+        let terminal = try ExternalTool.run("script", arguments: ["-qec", command, "/dev/null"])
+        #expect(terminal.contains("] 100%  100/100 records  "), "\(terminal)")
+        #expect(terminal.contains("  done"))
+        #expect(terminal.contains("sha256 ") && terminal.contains(" records 100 offsets 0..99"))
         #expect(broker.stop() == 0)
     }
 
