@@ -26,6 +26,14 @@ import Testing
         #expect(try pierSucceeds(["consume", "audit", "--from-beginning", "--print-key", "--max-records", "2"], broker: broker)
             == "alice\tlogin\nbob\tlogout\n")
         #expect(try pierSucceeds(["consume", "audit", "--offset", "1", "--max-records", "1"], broker: broker) == "logout\n")
+
+        // --file instead of stdin; a last line without a newline and a Windows line end both count.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pier-produce-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data("carol:open\r\ndave:close".utf8).write(to: file)
+        try pierSucceeds(["produce", "audit", "--key-separator", ":", "--file", file.path], broker: broker)
+        #expect(try pierSucceeds(["consume", "audit", "--offset", "2", "--print-key", "--max-records", "2"], broker: broker) == "carol\topen\ndave\tclose\n")
+        #expect(try pierFails(["produce", "audit", "--file", "/nonexistent/input"], broker: broker) == "Error: cannot read /nonexistent/input")
         #expect(broker.stop() == 0)
     }
 
