@@ -11,16 +11,17 @@ public struct GroupPartitionLag: Sendable, Equatable {
     public var lag: Int64? { committedOffset.map { max(logEndOffset - $0, 0) } }
 }
 
+public struct GroupMemberSummary: Sendable, Equatable {
+    public var memberId: String
+    public var clientId: String
+    public var host: String
+}
+
 public struct GroupDescription: Sendable, Equatable {
     public var group: String
     public var state: String
-    public var members: [(memberId: String, clientId: String, host: String)]
+    public var members: [GroupMemberSummary]
     public var partitions: [GroupPartitionLag]
-
-    public static func == (lhs: GroupDescription, rhs: GroupDescription) -> Bool {
-        lhs.group == rhs.group && lhs.state == rhs.state && lhs.partitions == rhs.partitions
-            && lhs.members.map(\.memberId) == rhs.members.map(\.memberId)
-    }
 
     /// A state line, then kafka-consumer-groups' columns, then the members.
     public var rendered: String {
@@ -101,7 +102,7 @@ public struct GroupAdmin {
             }
         }
         return GroupDescription(group: group, state: described.groupState,
-                                members: described.members.map { ($0.memberId, $0.clientId, $0.clientHost) }, partitions: partitions)
+                                members: described.members.map { GroupMemberSummary(memberId: $0.memberId, clientId: $0.clientId, host: $0.clientHost) }, partitions: partitions)
     }
 
     /// Works out new offsets for `topics` (nil: every topic the group has committed to) and,

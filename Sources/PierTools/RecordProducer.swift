@@ -8,15 +8,15 @@ import PierRecords
 /// the one given, else the line's own (JSON input), else the key's murmur2 partition, else round
 /// robin.
 public final class RecordProducer {
+    /// What went to one partition: from which offset, how many records.
+    public struct PartitionWrite: Equatable, Sendable {
+        public var firstOffset: Int64
+        public var count: Int
+    }
+
     public struct Summary: Equatable, Sendable {
         public var records: Int
-        /// The first offset written in each partition and the count written there.
-        public var partitions: [Int32: (firstOffset: Int64, count: Int)]
-
-        public static func == (lhs: Summary, rhs: Summary) -> Bool {
-            lhs.records == rhs.records && lhs.partitions.mapValues(\.firstOffset) == rhs.partitions.mapValues(\.firstOffset)
-                && lhs.partitions.mapValues(\.count) == rhs.partitions.mapValues(\.count)
-        }
+        public var partitions: [Int32: PartitionWrite]
     }
 
     private let session: BrokerSession
@@ -32,12 +32,10 @@ public final class RecordProducer {
     public init(session: BrokerSession, topic: String, partition: Int32?, batchBytes: Int = 512 * 1024) async throws {
         self.session = session
         self.topic = topic
-        let all = try await session.partitions(of: topic)
-        if let partition, !all.contains(partition) {
-            throw ToolFailure("topic '\(topic)' has no partition \(partition) (it has \(all.count))")
-        }
+        // Refuses an unknown topic or partition before any input is read.
+        _ = try await session.partitions(of: topic, only: partition)
         fixedPartition = partition
-        partitionCount = Int32(all.count)
+        partitionCount = Int32(try await session.partitions(of: topic).count)
         self.batchBytes = batchBytes
     }
 
@@ -83,6 +81,6 @@ public final class RecordProducer {
         guard let baseOffset = try await leader.produce(topic: topic, partition: partition, records: encoded, acks: -1) else { return }
         summary.records += batch.records.count
         let previous = summary.partitions[partition]
-        summary.partitions[partition] = (previous?.firstOffset ?? baseOffset, (previous?.count ?? 0) + batch.records.count)
+        summary.partitions[partition] = PartitionWrite(firstOffset: previous?.firstOffset ?? baseOffset, count: (previous?.count ?? 0) + batch.records.count)
     }
 }

@@ -11,17 +11,17 @@ public struct PartitionSummary: Sendable, Equatable {
     public var logEndOffset: Int64
 }
 
+/// A topic setting and its value.
+public struct ConfigSetting: Sendable, Equatable {
+    public var name: String
+    public var value: String
+}
+
 public struct TopicSummary: Sendable, Equatable {
     public var name: String
     public var partitions: [PartitionSummary]
     /// Settings the topic overrides, by name.
-    public var configOverrides: [(name: String, value: String)]
-
-    public static func == (lhs: TopicSummary, rhs: TopicSummary) -> Bool {
-        lhs.name == rhs.name && lhs.partitions == rhs.partitions
-            && lhs.configOverrides.map(\.name) == rhs.configOverrides.map(\.name)
-            && lhs.configOverrides.map(\.value) == rhs.configOverrides.map(\.value)
-    }
+    public var configOverrides: [ConfigSetting]
 
     /// kafka-topics' layout: a topic line, then a line per partition.
     public var rendered: String {
@@ -82,7 +82,7 @@ public struct TopicAdmin {
         }
         let overrides = try await session.connection.describeTopicConfigs(name)
             .filter(\.isOverride)
-            .map { (name: $0.name, value: $0.isSensitive ? "(sensitive)" : ($0.value ?? "null")) }
+            .map { ConfigSetting(name: $0.name, value: $0.isSensitive ? "(sensitive)" : ($0.value ?? "null")) }
         return TopicSummary(name: name, partitions: partitions, configOverrides: overrides)
     }
 }
