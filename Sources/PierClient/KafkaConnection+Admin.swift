@@ -28,9 +28,7 @@ extension KafkaConnection {
         request.topics = [topic]
         request.timeoutMs = Self.milliseconds(timeout)
         let response = try await send(request)
-        guard let result = response.topics.first(where: { $0.name == name }) else {
-            throw KafkaClientError.protocolViolation("the CreateTopics response does not mention \(name)")
-        }
+        let result = try Self.answer(in: response.topics, api: "CreateTopics", naming: name) { $0.name == name }
         try Self.check(result.errorCode, context: "create topic \(name)", message: result.errorMessage)
     }
 
@@ -39,9 +37,7 @@ extension KafkaConnection {
         request.topicNames = [name]
         request.timeoutMs = Self.milliseconds(timeout)
         let response = try await send(request)
-        guard let result = response.responses.first(where: { $0.name == name }) else {
-            throw KafkaClientError.protocolViolation("the DeleteTopics response does not mention \(name)")
-        }
+        let result = try Self.answer(in: response.responses, api: "DeleteTopics", naming: name) { $0.name == name }
         try Self.check(result.errorCode, context: "delete topic \(name)", message: result.errorMessage)
     }
 
@@ -55,9 +51,7 @@ extension KafkaConnection {
         request.topics = [entry]
         request.timeoutMs = Self.milliseconds(timeout)
         let response = try await send(request)
-        guard let result = response.results.first(where: { $0.name == topic }) else {
-            throw KafkaClientError.protocolViolation("the CreatePartitions response does not mention \(topic)")
-        }
+        let result = try Self.answer(in: response.results, api: "CreatePartitions", naming: topic) { $0.name == topic }
         try Self.check(result.errorCode, context: "add partitions to \(topic)", message: result.errorMessage)
     }
 
@@ -70,9 +64,7 @@ extension KafkaConnection {
         var request = DescribeConfigsRequest()
         request.resources = [resource]
         let response = try await send(request)
-        guard let result = response.results.first(where: { $0.resourceName == topic }) else {
-            throw KafkaClientError.protocolViolation("the DescribeConfigs response does not mention \(topic)")
-        }
+        let result = try Self.answer(in: response.results, api: "DescribeConfigs", naming: topic) { $0.resourceName == topic }
         try Self.check(result.errorCode, context: "describe configs of \(topic)", message: result.errorMessage)
         return result.configs.map { config in
             // configSource 1 is DYNAMIC_TOPIC_CONFIG; v0 has no source, only isDefault.
@@ -104,9 +96,7 @@ extension KafkaConnection {
         var request = IncrementalAlterConfigsRequest()
         request.resources = [resource]
         let response = try await send(request)
-        guard let result = response.responses.first(where: { $0.resourceName == topic }) else {
-            throw KafkaClientError.protocolViolation("the IncrementalAlterConfigs response does not mention \(topic)")
-        }
+        let result = try Self.answer(in: response.responses, api: "IncrementalAlterConfigs", naming: topic) { $0.resourceName == topic }
         try Self.check(result.errorCode, context: "alter configs of \(topic)", message: result.errorMessage)
     }
 

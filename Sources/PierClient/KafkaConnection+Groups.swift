@@ -24,9 +24,7 @@ extension KafkaConnection {
         var request = DescribeGroupsRequest()
         request.groups = [group]
         let response = try await send(request)
-        guard let described = response.groups.first(where: { $0.groupId == group }) else {
-            throw KafkaClientError.protocolViolation("the DescribeGroups response does not mention group \(group)")
-        }
+        let described = try Self.answer(in: response.groups, api: "DescribeGroups", naming: "group \(group)") { $0.groupId == group }
         try Self.check(described.errorCode, context: "describe group \(group)", message: nil)
         return described
     }
@@ -79,9 +77,7 @@ extension KafkaConnection {
         var request = DeleteGroupsRequest()
         request.groupsNames = [group]
         let response = try await send(request)
-        guard let result = response.results.first(where: { $0.groupId == group }) else {
-            throw KafkaClientError.protocolViolation("the DeleteGroups response does not mention group \(group)")
-        }
+        let result = try Self.answer(in: response.results, api: "DeleteGroups", naming: "group \(group)") { $0.groupId == group }
         try Self.check(result.errorCode, context: "delete group \(group)", message: nil)
     }
 }

@@ -112,6 +112,14 @@ extension KafkaConnection {
         return answer.offset
     }
 
+    /// The entry of a response's list that answers for what a request named (a topic, a group).
+    static func answer<Entry>(in entries: [Entry], api: String, naming name: String, _ matches: (Entry) -> Bool) throws -> Entry {
+        guard let entry = entries.first(where: matches) else {
+            throw KafkaClientError.protocolViolation("the \(api) response does not mention \(name)")
+        }
+        return entry
+    }
+
     static func check(_ errorCode: Int16, context: String, message: String?) throws {
         guard errorCode != ErrorCode.noError.rawValue else { return }
         let detail = message.map { "\(context) (\($0))" } ?? context
