@@ -11,6 +11,7 @@ import PackageDescription
 //   PierClient -> PierProtocol, PierRecords, NIOPosix        (a small Kafka client; knows nothing of the broker)
 //   PierPerf -> PierClient, Histogram                        (the load generators behind `pier perf`)
 //   PierObservability -> NIOHTTP1, Prometheus, Logging       (admin listener, Prometheus registry, JSON logs; knows nothing of the broker)
+//   PierTools -> PierClient, PierStorage, Crypto             (topic/group admin, produce/consume, replay, sql, dump-log)
 //   pier-codegen (PierCodegen) writes Sources/PierProtocol/Generated from schema/kafka.
 let package = Package(
     name: "pier",
@@ -33,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // MARK: Wire protocol
@@ -129,6 +131,17 @@ let package = Package(
             ]
         ),
 
+        // The operator and auditor tools behind `pier topic|group|produce|consume|replay|sql|dump-log`.
+        .target(
+            name: "PierTools",
+            dependencies: [
+                "PierClient", "PierPerf", "PierProtocol", "PierRecords", "PierStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+
         // MARK: Command-line tool
         .executableTarget(
             name: "pier",
@@ -139,6 +152,7 @@ let package = Package(
                 "PierClient",
                 "PierPerf",
                 "PierObservability",
+                "PierTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -203,8 +217,17 @@ let package = Package(
             dependencies: ["PierPerf", "PierRecords", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
+            name: "PierToolsTests",
+            dependencies: ["PierTools", "PierRecords", "PierStorage", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "PierCLITests",
-            dependencies: ["pier", "PierCoordination", "PierTestSupport"]
+            dependencies: [
+                "pier", "PierCoordination", "PierTestSupport", "PierClient", "PierRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                // An independent SHA-256 of produced records, to check `pier replay --verify` against.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
         // MARK: Benchmarks (swift package --allow-writing-to-package-directory benchmark)

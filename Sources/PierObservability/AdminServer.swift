@@ -27,6 +27,7 @@ public final class AdminServer: Sendable {
     public static let idleTimeout = TimeAmount.seconds(30)
 
     public static func bind(host: String, port: Int, endpoints: AdminEndpoints, logger: Logger,
+                            idleTimeout: TimeAmount = AdminServer.idleTimeout,
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> AdminServer {
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

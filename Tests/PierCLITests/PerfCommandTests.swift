@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func anUnreachableBrokerIsOneLineAndAFailure() throws {
-        let port = try Self.closedLoopbackPort()
+        let port = try ClosedPort.loopback()
         for command in ["produce", "consume"] {
             let outcome = try PierBinary.run(["perf", command, "--bootstrap", "127.0.0.1:\(port)", "--topic", "t", "--records", "10"])
             #expect(outcome.status != 0)
@@ -51,25 +51,5 @@ import Testing
     private static func number(before suffix: String, in line: String) -> Int? {
         guard let range = line.range(of: suffix) else { return nil }
         return Int(line[..<range.lowerBound].split(separator: " ").last ?? "")
-    }
-
-    /// A loopback port nothing listens on: bound to learn a free one, then closed.
-    private static func closedLoopbackPort() throws -> Int {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw POSIXError(.EIO) }
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-                guard bind(socketFD, pointer, length) == 0 else { return -1 }
-                return getsockname(socketFD, pointer, &length)
-            }
-        }
-        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -406,26 +406,28 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         fetch.bind(1, base)
         fetch.bind(2, last)
         while try fetch.step("reading the records of batch \(base)") {
-            let offset = fetch.int64(0)
-            let headers: [RecordHeader]
-            do throws(RecordHeadersColumn.Malformed) {
-                switch fetch.columnType(4) {
-                case SQLITE_NULL: headers = []
-                case SQLITE_TEXT: headers = try RecordHeadersColumn.decodeJSON(fetch.blob(4)!)
-                default: headers = try RecordHeadersColumn.decodeKafka(fetch.blob(4)!)
-                }
-            } catch {
-                throw .unreadableStore("record \(offset) has malformed headers")
-            }
-            records.append(PierRecords.Record(timestampDelta: fetch.int64(1) &- baseTimestamp, offsetDelta: Int32(truncatingIfNeeded: offset - base),
-                                  key: fetch.blob(2).map { ByteBuffer(bytes: $0) }, value: fetch.blob(3).map { ByteBuffer(bytes: $0) },
-                                  headers: headers))
+            let row = try Self.storedRecord(fetch)
+            records.append(PierRecords.Record(timestampDelta: row.timestamp &- baseTimestamp, offsetDelta: Int32(truncatingIfNeeded: row.offset - base),
+                                              key: row.key, value: row.value, headers: row.headers))
         }
         do {
             try RecordBatch(header: header, records: records).encode(into: &output)
         } catch {
             throw .unreadableStore("rebuilding batch \(base): \(error)")
         }
+    }
+
+    /// The current row of `recordsFetch` (offset, timestamp, key, value, headers) as a record.
+    static func storedRecord(_ row: RawStatement) throws(StorageError) -> StoredRecord {
+        let offset = row.int64(0)
+        let headers: [RecordHeader]
+        do throws(RecordHeadersColumn.Malformed) {
+            headers = try RecordHeadersColumn.decode(row, column: 4)
+        } catch {
+            throw .unreadableStore("record \(offset) has malformed headers")
+        }
+        return StoredRecord(offset: offset, timestamp: row.int64(1), key: row.blob(2).map { ByteBuffer(bytes: $0) },
+                            value: row.blob(3).map { ByteBuffer(bytes: $0) }, headers: headers)
     }
 
     // MARK: Timestamps
@@ -439,6 +441,11 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
 
     /// Earliest record at or after the log start with a timestamp ≥ `timestamp`.
     private func firstRecord(withTimestampAtLeast timestamp: Int64, _ db: Database) throws(StorageError) -> TimestampAndOffset? {
+        try Self.firstRecord(withTimestampAtLeast: timestamp, logStart: logStart, db)
+    }
+
+    /// Shared with `ReadOnlySQLitePartition`, which reads the same tables without this class's state.
+    static func firstRecord(withTimestampAtLeast timestamp: Int64, logStart: Int64, _ db: Database) throws(StorageError) -> TimestampAndOffset? {
         let candidate = try RawStatement(db, sql: PartitionSQL.Statement.batchForTimestamp)
         candidate.bind(1, timestamp)
         let found = try candidate.step("finding timestamp \(timestamp)")
