@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Module graph (each arrow is "depends on"):
-//   pier (CLI) -> PierProtocol, PierCoordination, PierBroker, PierClient, PierPerf
+//   pier (CLI) -> PierProtocol, PierCoordination, PierBroker, PierClient, PierPerf, PierObservability
 //   PierRecords -> CCRC32C, compression system libraries   (record batches, no network)
 //   PierProtocol -> NIOCore                                  (codecs know nothing of storage)
 //   PierStorage -> PierRecords, GRDB                         (partition logs; knows nothing of the network)
@@ -10,6 +10,8 @@ import PackageDescription
 //   PierBroker -> NIOCore                                    (connections, configuration, topic rules)
 //   PierClient -> PierProtocol, PierRecords, NIOPosix        (a small Kafka client; knows nothing of the broker)
 //   PierPerf -> PierClient, Histogram                        (the load generators behind `pier perf`)
+//   PierObservability -> NIOHTTP1, Prometheus, Logging       (admin listener, Prometheus registry, JSON logs; knows nothing of the broker)
+//   PierTools -> PierClient, PierStorage, Crypto             (topic/group admin, produce/consume, replay, sql, dump-log)
 //   pier-codegen (PierCodegen) writes Sources/PierProtocol/Generated from schema/kafka.
 let package = Package(
     name: "pier",
@@ -29,8 +31,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // MARK: Wire protocol
@@ -95,6 +99,19 @@ let package = Package(
             ]
         ),
 
+        // MARK: Observability (admin HTTP listener: /metrics, /health, /ready; JSON logs)
+        .target(
+            name: "PierObservability",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: Client and load tools
         .target(
             name: "PierClient",
@@ -114,6 +131,17 @@ let package = Package(
             ]
         ),
 
+        // The operator and auditor tools behind `pier topic|group|produce|consume|replay|sql|dump-log`.
+        .target(
+            name: "PierTools",
+            dependencies: [
+                "PierClient", "PierPerf", "PierProtocol", "PierRecords", "PierStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+
         // MARK: Command-line tool
         .executableTarget(
             name: "pier",
@@ -123,6 +151,8 @@ let package = Package(
                 "PierBroker",
                 "PierClient",
                 "PierPerf",
+                "PierObservability",
+                "PierTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -164,6 +194,7 @@ let package = Package(
             dependencies: [
                 "PierBroker", "PierCoordination", "PierProtocol", "PierRecords", "PierStorage", "PierTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(
@@ -175,12 +206,28 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "PierObservabilityTests",
+            dependencies: [
+                "PierObservability", .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "PierPerfTests",
             dependencies: ["PierPerf", "PierRecords", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
+            name: "PierToolsTests",
+            dependencies: ["PierTools", "PierRecords", "PierStorage", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
             name: "PierCLITests",
-            dependencies: ["pier", "PierCoordination", "PierTestSupport"]
+            dependencies: [
+                "pier", "PierCoordination", "PierTestSupport", "PierClient", "PierRecords",
+                .product(name: "NIOCore", package: "swift-nio"),
+                // An independent SHA-256 of produced records, to check `pier replay --verify` against.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
 
         // MARK: Benchmarks (swift package --allow-writing-to-package-directory benchmark)

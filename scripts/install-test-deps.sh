@@ -3,7 +3,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/install-build-deps.sh"
-packages=(kcat sqlite3 python3 python3-pip)
+# bsdutils: script(1), which gives `pier replay` a terminal in the progress-bar test.
+packages=(kcat sqlite3 python3 python3-pip bsdutils)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

@@ -11,6 +11,19 @@ public struct ApiVersionTable: Sendable, Equatable {
         .produce: 3...11,
         .fetch: 4...12,
         .listOffsets: 1...10,
+        // Admin and group requests, each capped at the last version of the message shape used here
+        // (DeleteTopics v6 names topics in structs, FindCoordinator v4 batches keys, OffsetFetch v8 batches groups).
+        .createTopics: 2...7,
+        .deleteTopics: 1...5,
+        .createPartitions: 0...3,
+        .describeConfigs: 1...4,
+        .incrementalAlterConfigs: 0...1,
+        .findCoordinator: 1...3,
+        .listGroups: 0...4,
+        .describeGroups: 0...5,
+        .offsetFetch: 1...7,
+        .offsetCommit: 2...8,
+        .deleteGroups: 0...2,
     ]
 
     public let brokerVersions: [ApiKey: ClosedRange<Int16>]

@@ -79,6 +79,26 @@ extension KafkaConnection {
         return FetchedPartition(records: answer.records ?? ByteBuffer(), highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset)
     }
 
+    /// Reads several partitions of a topic in one request: each from its offset, up to
+    /// `partitionMaxBytes` per partition. Partitions the response leaves out are absent.
+    public func fetch(topic: String, offsets: [Int32: Int64], maxWait: Duration, minBytes: Int32, maxBytes: Int32,
+                      partitionMaxBytes: Int32) async throws -> [Int32: FetchedPartition] {
+        let request = FetchRequest(
+            replicaId: -1, maxWaitMs: Self.milliseconds(maxWait), minBytes: minBytes, maxBytes: maxBytes,
+            topics: [.init(topic: topic, partitions: offsets.sorted { $0.key < $1.key }.map {
+                .init(partition: $0.key, fetchOffset: $0.value, partitionMaxBytes: partitionMaxBytes)
+            })])
+        let response = try await send(request)
+        try Self.check(response.errorCode, context: "fetch from \(topic)", message: nil)
+        var fetched: [Int32: FetchedPartition] = [:]
+        for answer in response.responses.filter({ $0.topic == topic }).flatMap(\.partitions) {
+            try Self.check(answer.errorCode, context: "fetch from \(topic)-\(answer.partitionIndex) at offset \(offsets[answer.partitionIndex] ?? -1)", message: nil)
+            fetched[answer.partitionIndex] = FetchedPartition(records: answer.records ?? ByteBuffer(), highWatermark: answer.highWatermark,
+                                                              logStartOffset: answer.logStartOffset)
+        }
+        return fetched
+    }
+
     /// Looks up an offset of a partition (as a consumer does: replica id -1, read uncommitted).
     public func listOffsets(topic: String, partition: Int32, _ query: OffsetQuery) async throws -> Int64 {
         let request = ListOffsetsRequest(replicaId: -1, topics: [
@@ -92,7 +112,15 @@ extension KafkaConnection {
         return answer.offset
     }
 
-    private static func check(_ errorCode: Int16, context: String, message: String?) throws {
+    /// The entry of a response's list that answers for what a request named (a topic, a group).
+    static func answer<Entry>(in entries: [Entry], api: String, naming name: String, _ matches: (Entry) -> Bool) throws -> Entry {
+        guard let entry = entries.first(where: matches) else {
+            throw KafkaClientError.protocolViolation("the \(api) response does not mention \(name)")
+        }
+        return entry
+    }
+
+    static func check(_ errorCode: Int16, context: String, message: String?) throws {
         guard errorCode != ErrorCode.noError.rawValue else { return }
         let detail = message.map { "\(context) (\($0))" } ?? context
         guard let code = ErrorCode(rawValue: errorCode) else {
@@ -101,7 +129,7 @@ extension KafkaConnection {
         throw KafkaClientError.broker(code, context: detail)
     }
 
-    private static func milliseconds(_ duration: Duration) -> Int32 {
+    static func milliseconds(_ duration: Duration) -> Int32 {
         let (seconds, attoseconds) = duration.components
         return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PierBroker
+import PierObservability
 import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
@@ -15,6 +16,11 @@ struct Serve: AsyncParsableCommand {
             New partitions use the SQLite engine unless --engine segments is given; existing \
             partitions keep the engine they were created with. Stop with SIGINT or SIGTERM: requests \
             in flight are answered, logs are flushed and closed, and the broker deregisters.
+
+            --admin-listen starts an HTTP listener (off unless given; 127.0.0.1:9644 is the usual \
+            choice) serving /metrics (Prometheus text), /health (200 while the process runs) and \
+            /ready (200 while the Kafka listener is bound and coordination answers, 503 while \
+            stopping). See docs/operations.md.
             """
     )
 
@@ -33,6 +39,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Storage engine for new partitions: sqlite or segments (storage.engine).")
     var engine: String?
 
+    @Option(help: "Address of the admin HTTP listener (/metrics, /health, /ready), as HOST:PORT (port 0 picks a free one); off when absent.")
+    var adminListen: String?
+
+    @Option(help: "Least severe log level written.")
+    var logLevel: LogLevelOption = .info
+
+    @Option(help: "Log line format on standard error; json writes one object per line.")
+    var logFormat: LogFormat = .text
+
     func run() async throws {
         var settings: [String: String] = ["log.dirs": "./pier-data", "listeners": "127.0.0.1:9092"]
         if let config {
@@ -49,22 +64,50 @@ struct Serve: AsyncParsableCommand {
         if let nodeId { settings["node.id"] = String(nodeId) }
         if let engine { settings["storage.engine"] = engine }
 
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let adminAddress = try adminListen.map(AdminAddress.init(parsing:))
+        let level = logLevel.level
+        let format = logFormat
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = format == .json ? JSONLogHandler.standardError(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         let logger = Logger(label: "pier")
+        let metrics = PrometheusMetrics()
         let broker: Broker
         do {
-            broker = try await Broker.start(settings: settings, logger: logger)
+            broker = try await Broker.start(settings: settings, logger: logger, metricsFactory: metrics.factory)
         } catch {
             throw CLIFailure("cannot start the broker: \(error)")
         }
+        var services = broker.services
+        var adminServer: AdminServer?
+        if let adminAddress {
+            let endpoints = AdminEndpoints(metrics: {
+                await broker.collectMetrics()
+                return metrics.exposition()
+            }, isReady: { broker.isReady })
+            do {
+                let server = try await AdminServer.bind(host: adminAddress.host, port: adminAddress.port, endpoints: endpoints, logger: logger)
+                adminServer = server
+                // First in the group, so it stops last: /ready answers 503 while the broker drains.
+                services.insert(AdminService(server: server), at: 0)
+            } catch {
+                await broker.shutdown()
+                throw CLIFailure("cannot start the admin listener on \(adminAddress): \(error)")
+            }
+        }
         // Signals are caught by StopSignals (armed synchronously), not by the service group, whose
         // Dispatch sources arm asynchronously and could miss a SIGTERM sent right after start.
-        let services = ServiceGroup(services: broker.services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
-        StopSignals.install { Task { await services.triggerGracefulShutdown() } }
+        let serviceGroup = ServiceGroup(services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
+        StopSignals.install { Task { await serviceGroup.triggerGracefulShutdown() } }
         // Announced only once SIGTERM is handled, so whoever waits for this line can stop us cleanly.
-        let listening = "pier: listening on \(settings["listeners"].map(Self.host) ?? "127.0.0.1"):\(broker.boundPort)\n"
-        FileHandle.standardOutput.write(Data(listening.utf8))
-        try await services.run()
+        var announcement = "pier: listening on \(settings["listeners"].map(Self.host) ?? "127.0.0.1"):\(broker.boundPort)\n"
+        if let adminServer {
+            announcement += "pier: admin listening on \(adminServer.host):\(adminServer.boundPort)\n"
+        }
+        FileHandle.standardOutput.write(Data(announcement.utf8))
+        try await serviceGroup.run()
     }
 
     private static func host(_ listener: String) -> String {

@@ -9,7 +9,7 @@ import os
 import sys
 import warnings
 
-from confluent_kafka import KafkaException, TopicPartition
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, KafkaException, TopicPartition
 from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, ConfigSource, NewPartitions,
                                    NewTopic, ResourceType)
 
@@ -134,7 +134,20 @@ report["cluster"] = {"id": bool(cluster.cluster_id), "controller": cluster.contr
 
 # DeleteTopics: the topic and its partition directories go.
 report["directory_before_delete"] = os.path.isdir(os.path.join(data_dir, "admin-orders-0"))
+# A group's committed offsets for the topic go with it (as Kafka drops them), others stay.
+committer = Consumer({"bootstrap.servers": bootstrap, "group.id": "admin-auditor", "enable.auto.commit": False})
+committer.commit(offsets=[TopicPartition("admin-orders", 0, 0), TopicPartition("defaults", 0, 0)], asynchronous=False)
+committer.close()
+
+
+def committed_topics(group):
+    listed = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], request_timeout=TIMEOUT)
+    return sorted({tp.topic for tp in listed[group].result(timeout=TIMEOUT).topic_partitions})
+
+
+report["committed_before_delete"] = committed_topics("admin-auditor")
 report["delete"] = errors(admin.delete_topics(["admin-orders", "no-such-topic"], request_timeout=TIMEOUT))
+report["committed_after_delete"] = committed_topics("admin-auditor")
 report["listed_after_delete"] = sorted(admin.list_topics(timeout=TIMEOUT).topics)
 report["directories_after_delete"] = sorted(name for name in os.listdir(data_dir) if name.startswith("admin-orders"))
 

@@ -8,7 +8,8 @@ import json
 import sys
 import time
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import TIMESTAMP_LOG_APPEND_TIME, Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
 
 BOOTSTRAP = sys.argv[1]
 PARTITIONS = 4
@@ -20,7 +21,7 @@ def produce(topic, messages, **config):
     reports = []
 
     def delivered(error, message):
-        reports.append((error, message.key(), message.partition(), message.offset()))
+        reports.append((error, message.key(), message.partition(), message.offset(), message.timestamp()))
 
     for key, value, headers, timestamp, partition in messages:
         extra = {} if partition is None else {"partition": partition}
@@ -75,7 +76,7 @@ for acks in ("all", "1", "0"):
         for m in consumed:
             by_partition.setdefault(m.partition(), []).append(m.offset())
         dense = all(sorted(offsets) == list(range(len(offsets))) for offsets in by_partition.values())
-        reported = sorted((p, o) for _, _, p, o in reports if o is not None and o >= 0)
+        reported = sorted((p, o) for _, _, p, o, _ in reports if o is not None and o >= 0)
         result[topic] = {
             "exact": sent == got, "count": len(consumed), "dense": dense,
             "reportedOffsetsMatch": acks == "0" or reported == sorted((m.partition(), m.offset()) for m in consumed),
@@ -84,7 +85,7 @@ for acks in ("all", "1", "0"):
 # Key hashing: every key lands on one partition, the one the producer chose.
 reports = produce("keyed", [(f"user-{i % 40}".encode(), f"v{i}".encode(), None, None, None) for i in range(400)], acks="all")
 partitions_of_key = {}
-for _, key, partition, _ in reports:
+for _, key, partition, _, _ in reports:
     partitions_of_key.setdefault(key, set()).add(partition)
 consumed = consume_all("keyed", 400)
 consumed_partitions = {}
@@ -107,5 +108,23 @@ values = [("y" * n).encode() for n in range(1, 41)]
 produce("custom", [(None, v, None, None, by_length(v)) for v in values], acks="all")
 consumed = consume_all("custom", len(values))
 result["custom"] = {"allWhereChosen": all(m.partition() == by_length(m.value()) for m in consumed), "count": len(consumed)}
+
+# message.timestamp.type=LogAppendTime: the broker's clock replaces the producer's timestamps, in
+# the stored records and in the produce response (librdkafka reports it with the delivery).
+admin = AdminClient({"bootstrap.servers": BOOTSTRAP})
+for future in admin.create_topics([NewTopic("append-time", PARTITIONS, 1, config={"message.timestamp.type": "LogAppendTime"})]).values():
+    future.result(30)
+day_ago = now - 86_400_000
+before = int(time.time() * 1000)
+reports = produce("append-time", [(None, f"a{i}".encode(), None, day_ago + i, None) for i in range(50)], acks="all")
+after = int(time.time() * 1000)
+consumed = consume_all("append-time", 50)
+result["appendTime"] = {
+    "count": len(consumed),
+    "allLogAppendTime": all(m.timestamp()[0] == TIMESTAMP_LOG_APPEND_TIME for m in consumed),
+    "allBrokerClock": all(before - 1000 <= m.timestamp()[1] <= after + 1000 for m in consumed),
+    "reportedLogAppendTime": all(ts[0] == TIMESTAMP_LOG_APPEND_TIME and before - 1000 <= ts[1] <= after + 1000
+                                 for *_, ts in reports),
+}
 
 print(json.dumps(result, sort_keys=True))

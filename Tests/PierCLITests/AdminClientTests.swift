@@ -73,6 +73,8 @@ import Testing
 
         #expect(report["directory_before_delete"] as? Bool == true)
         #expect(report["delete"] as? [String: String] == ["admin-orders": "OK", "no-such-topic": "UNKNOWN_TOPIC_OR_PART"])
+        #expect(report["committed_before_delete"] as? [String] == ["admin-orders", "defaults"])
+        #expect(report["committed_after_delete"] as? [String] == ["defaults"], "offsets of a deleted topic are dropped")
         #expect(report["listed_after_delete"] as? [String] == ["defaults"])
         #expect(report["directories_after_delete"] as? [String] == [])
         #expect(broker.stop() == 0)

@@ -6,6 +6,8 @@ import Foundation
 final class BrokerProcess {
     let dataDirectory: URL
     let port: Int
+    /// The admin listener's port, when started with `--admin-listen`.
+    let adminPort: Int?
     let arguments: [String]
     let logFile: URL
     private let process: Process
@@ -31,20 +33,33 @@ final class BrokerProcess {
         process.standardOutput = stdout
         process.standardError = try FileHandle(forWritingTo: logFile)
         try process.run()
-        // The broker prints one line once it is listening: "pier: listening on HOST:PORT".
-        var line = Data()
+        // The broker prints one line once it is listening: "pier: listening on HOST:PORT", then
+        // with --admin-listen a second: "pier: admin listening on HOST:PORT".
+        let expectedLines = arguments.contains("--admin-listen") ? 2 : 1
+        var output = Data()
         let deadline = Date().addingTimeInterval(60)
-        while !line.contains(UInt8(ascii: "\n")), Date() < deadline {
+        while output.filter({ $0 == UInt8(ascii: "\n") }).count < expectedLines, Date() < deadline {
             let chunk = stdout.fileHandleForReading.availableData
             if chunk.isEmpty { break }
-            line.append(chunk)
+            output.append(chunk)
         }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+        guard lines.count >= expectedLines, let port = Self.port(in: lines[0]) else {
             process.terminate()
-            throw BrokerFailedToStart(output: text + ((try? String(contentsOf: logFile, encoding: .utf8)) ?? ""))
+            throw BrokerFailedToStart(output: lines.joined(separator: "\n") + ((try? String(contentsOf: logFile, encoding: .utf8)) ?? ""))
         }
         self.port = port
+        adminPort = expectedLines == 2 ? Self.port(in: lines[1]) : nil
+    }
+
+    private static func port(in line: String) -> Int? {
+        guard let colon = line.lastIndex(of: ":") else { return nil }
+        return Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Sends SIGTERM and returns at once, so a test can watch the broker drain.
+    func requestStop() {
+        if process.isRunning { process.terminate() }
     }
 
     struct BrokerFailedToStart: Error, CustomStringConvertible {

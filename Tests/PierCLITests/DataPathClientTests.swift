@@ -118,6 +118,11 @@ import Testing
         let custom = try #require(result["custom"] as? [String: Any])
         #expect(custom["allWhereChosen"] as? Bool == true)
         #expect(custom["count"] as? Int == 40)
+        let appendTime = try #require(result["appendTime"] as? [String: Any])
+        #expect(appendTime["count"] as? Int == 50)
+        #expect(appendTime["allLogAppendTime"] as? Bool == true, "consumed timestamps are of type LogAppendTime")
+        #expect(appendTime["allBrokerClock"] as? Bool == true, "consumed timestamps are the broker's clock, not a day old")
+        #expect(appendTime["reportedLogAppendTime"] as? Bool == true, "delivery reports carry the log append time")
         #expect(broker.stop() == 0)
     }
 

@@ -11,7 +11,7 @@ import Testing
     /// proxy, so every connection the client makes goes through it.
     @Test(.enabled(if: ExternalTool.mustRun("python3")))
     func everyRecordOnceThroughCutConnectionsAndARestart() throws {
-        let proxyPort = try LoopbackPort.unused()
+        let proxyPort = try ClosedPort.loopback()
         let config = try DataPathClientTests.configFile(["advertised.listeners": "PLAINTEXT://127.0.0.1:\(proxyPort)"])
         var broker = try BrokerProcess(arguments: ["--config", config])
         let control = FileManager.default.temporaryDirectory.appendingPathComponent("pier-idempotence-\(UUID().uuidString)")

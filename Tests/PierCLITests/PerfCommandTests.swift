@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func anUnreachableBrokerIsOneLineAndAFailure() throws {
-        let port = try LoopbackPort.unused()
+        let port = try ClosedPort.loopback()
         for command in ["produce", "consume"] {
             let outcome = try PierBinary.run(["perf", command, "--bootstrap", "127.0.0.1:\(port)", "--topic", "t", "--records", "10"])
             #expect(outcome.status != 0)

@@ -273,12 +273,20 @@ final class GroupCoordinator: Sendable {
         try await storageThreads.runIfActive { try shards.store(for: groupID).deleteOffsets(groupID: groupID, partitions: partitions) }
     }
 
-    /// A deleted topic's committed positions go from every group, as Kafka drops them, so that a
-    /// topic created again under the name starts without stale positions. Blocking.
+    /// DeleteTopics: every group's committed offsets for `topic` go with it, as Kafka drops them from
+    /// `__consumer_offsets`, so a topic created again under the name starts with no stale positions.
+    /// Blocking: runs on the caller's (storage) thread, after snapshots already queued.
     func forgetOffsets(ofTopic topic: String) throws(StorageError) {
-        for shard in shards.existingShards() {
-            try shards.store(shard: shard).deleteOffsets(ofTopic: topic)
+        let shards = shards
+        let result: Result<Void, StorageError> = persistence.sync {
+            do throws(StorageError) {
+                for shard in shards.existingShards() { try shards.store(shard: shard).deleteOffsets(ofTopic: topic) }
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
         }
+        try result.get()
     }
 
     /// Waits for queued snapshots, then closes the shards (shutdown).

@@ -1,7 +1,7 @@
 import PierProtocol
 
 /// DeleteTopics: by name (v0–5: a list of names) or, from v6, by name or topic id. Each topic
-/// goes on its own: its znodes, then its partitions' files here, then the groups' committed offsets.
+/// goes on its own: its znodes, then its partitions' files here.
 struct DeleteTopicsHandler {
     let context: BrokerContext
 
@@ -31,8 +31,9 @@ struct DeleteTopicsHandler {
                 do {
                     try context.groups.forgetOffsets(ofTopic: name)
                 } catch {
-                    // The topic is gone either way; stale positions only matter if it comes back.
-                    context.logger.error("dropping a deleted topic's committed offsets failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+                    // The topic is gone either way; stale offsets only matter if the name comes back.
+                    context.logger.error("dropping committed offsets of a deleted topic failed",
+                                         metadata: ["topic": "\(name)", "error": "\(error)"])
                 }
             } catch {
                 result.errorCode = error.errorCode.rawValue

@@ -26,9 +26,21 @@ struct FetchHandler {
             let read = try await context.blocking { readAll(wanted, request: request, version: version) }
             let remaining = clock.now.duration(to: deadline)
             if read.bytes >= Int(request.minBytes) || read.hasErrors || seen.isEmpty || remaining <= .zero {
+                count(read, of: wanted)
                 return FetchResponse(errorCode: ErrorCode.noError.rawValue, sessionId: 0, responses: read.topics)
             }
             _ = await context.appends.waitForAppend(after: seen, timeout: remaining)
+        }
+    }
+
+    /// Counts the records and bytes the response carries, per topic; names come from the request,
+    /// since responses from v13 name topics by id only.
+    private func count(_ read: Read, of wanted: [WantedTopic]) {
+        guard read.bytes > 0 else { return }
+        for (topic, response) in zip(wanted, read.topics) {
+            for partition in response.partitions {
+                if let records = partition.records { context.metrics.fetched(fromTopic: topic.name, batches: records) }
+            }
         }
     }
 

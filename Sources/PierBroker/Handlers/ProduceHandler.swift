@@ -118,6 +118,7 @@ struct ProduceHandler {
                 throw ProduceRejection(code, "producer \(header.producerId) epoch \(header.producerEpoch) sequence \(header.baseSequence) refused on \(partition)")
             }
             context.appends.appended(to: partition)
+            context.metrics.appended(toTopic: job.topic, records: Int(header.recordCount), bytes: batch.raw.readableBytes)
             return .success(ProduceResponse.PartitionProduceResponse(
                 index: job.data.index, errorCode: ErrorCode.noError.rawValue, baseOffset: result.baseOffsets.first ?? -1,
                 logAppendTimeMs: result.logAppendTime ?? -1, logStartOffset: result.logStartOffset

@@ -19,6 +19,16 @@ struct RequestRouter: Sendable {
             return .close(reason: "unknown api key \(header.requestApiKey)")
         }
         let version = header.requestApiVersion
+        let clock = ContinuousClock()
+        let start = clock.now
+        defer {
+            let duration = clock.now - start
+            context.metrics.requestHandled(apiKey, duration: duration)
+            context.logger.trace("request", metadata: [
+                "api": "\(apiKey.name)", "version": "\(version)", "client": "\(header.clientId ?? "")", "peer": "\(peer)",
+                "microseconds": "\(duration.nanoseconds / 1000)",
+            ])
+        }
         // ApiVersions is answered whatever its version: that is how a client learns what to use.
         if apiKey == .apiVersions {
             let (response, responseVersion) = ApiVersionsHandler.response(to: version)

@@ -1,12 +1,11 @@
 import Foundation
 import Logging
-import Metrics
 import PierStorage
 import ServiceLifecycle
 
 /// Applies each topic's `retention.ms` and `retention.bytes` to this broker's partitions every
 /// `log.retention.check.interval.ms`, as Kafka's log manager does. Deletions are logged and counted
-/// (`pier_retention_deleted_records_total`, per topic).
+/// (`BrokerMetricNames.retentionDeletedRecords`, per topic).
 struct RetentionService: Service {
     let context: BrokerContext
     let interval: Duration
@@ -51,8 +50,7 @@ struct RetentionService: Service {
                 try context.registry.log(for: partition, configuration: configuration).applyRetention(policy, now: now)
             }
             guard outcome.deletedRecords > 0 else { return }
-            Counter(label: "pier_retention_deleted_records_total", dimensions: [("topic", partition.topic)])
-                .increment(by: outcome.deletedRecords)
+            context.metrics.retentionDeleted(fromTopic: partition.topic, records: outcome.deletedRecords)
             context.logger.info("retention deleted records", metadata: [
                 "partition": "\(partition)", "records": "\(outcome.deletedRecords)", "logStartOffset": "\(outcome.newLogStartOffset)",
             ])

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 import PierCoordination
@@ -22,14 +23,18 @@ public final class Broker: Sendable {
     private let timers: [RepeatedTask]
     private let logger: Logger
     private let stopping = Mutex<Task<Void, Never>?>(nil)
+    private let readiness: Readiness
 
     /// How long the broker's coordination session survives without heartbeats (Kafka's
     /// `zookeeper.session.timeout.ms` default).
     static let sessionTimeoutMilliseconds: Int64 = 18_000
 
     /// Starts a broker from Kafka-style settings (`listeners`, `log.dirs`, `node.id`, ...): the
-    /// properties file's, then the command line's on top.
-    public static func start(settings: [String: String], logger: Logger) async throws -> Broker {
+    /// properties file's, then the command line's on top. Metrics go to `metricsFactory`
+    /// (`BrokerMetricNames` lists them); the default records nothing.
+    public static func start(settings: [String: String], logger: Logger,
+                             metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance) async throws -> Broker {
+        let metrics = BrokerMetrics(factory: metricsFactory)
         var configuration = BrokerConfiguration()
         try configuration.apply(settings)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
@@ -42,7 +47,7 @@ public final class Broker: Sendable {
         let storageThreads = NIOThreadPool(numberOfThreads: configuration.ioThreads)
         storageThreads.start()
         let registry = PartitionRegistry(dataDirectory: configuration.dataDirectory, engine: configuration.storageEngine,
-                                         flushPolicy: configuration.flushPolicy, logger: logger)
+                                         flushPolicy: configuration.flushPolicy, metrics: metrics, logger: logger)
         let groups = GroupCoordinator(shards: GroupShards(dataDirectory: configuration.dataDirectory, count: configuration.groupShards),
                                       settings: configuration.groupSettings, storageThreads: storageThreads, logger: logger)
         do {
@@ -55,7 +60,8 @@ public final class Broker: Sendable {
             nodeID: configuration.nodeID, clusterID: clusterID, configuration: configuration, cluster: cluster,
             topics: TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger),
             registry: registry, appends: AppendNotifier(), groups: groups,
-            producerIDs: ProducerIDAllocator(cluster: cluster, nodeID: configuration.nodeID), storageThreads: storageThreads, logger: logger
+            producerIDs: ProducerIDAllocator(cluster: cluster, nodeID: configuration.nodeID), storageThreads: storageThreads, logger: logger,
+            metrics: metrics
         )
         registry.lookUpTopicConfigurations { [topics = context.topics] name in (try? topics.view(name))?.configuration }
         let router = RequestRouter(context: context)
@@ -99,20 +105,28 @@ public final class Broker: Sendable {
         let groupDeadlines = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
             groups.expireDeadlines()
         }
+        let readiness = Readiness()
         let heartbeat = group.next().scheduleRepeatedTask(
             initialDelay: .milliseconds(sessionTimeoutMilliseconds / 3), delay: .milliseconds(sessionTimeoutMilliseconds / 3)
         ) { _ in
-            do { try store.heartbeat(session) } catch { logger.error("coordination heartbeat failed", metadata: ["error": "\(error)"]) }
+            do {
+                try store.heartbeat(session)
+                readiness.coordinationAnswered(true)
+            } catch {
+                readiness.coordinationAnswered(false)
+                logger.error("coordination heartbeat failed", metadata: ["error": "\(error)"])
+            }
         }
         logger.info("broker started", metadata: ["node": "\(configuration.nodeID)", "listener": "\(configuration.listenerHost):\(port)",
                                                   "advertised": "\(advertised.host):\(advertised.port)",
                                                   "data": "\(configuration.dataDirectory)", "cluster": "\(clusterID)"])
+        readiness.listenerBound()
         return Broker(boundPort: port, context: context, inFlight: inFlight, group: group, channel: channel, store: store,
-                      session: session, timers: [heartbeat, groupDeadlines], logger: logger)
+                      session: session, timers: [heartbeat, groupDeadlines], readiness: readiness, logger: logger)
     }
 
     private init(boundPort: Int, context: BrokerContext, inFlight: InFlightRequests, group: MultiThreadedEventLoopGroup, channel: any Channel,
-                 store: SQLiteZnodeStore, session: SessionID, timers: [RepeatedTask], logger: Logger) {
+                 store: SQLiteZnodeStore, session: SessionID, timers: [RepeatedTask], readiness: Readiness, logger: Logger) {
         self.boundPort = boundPort
         self.nodeID = context.nodeID
         self.context = context
@@ -122,6 +136,7 @@ public final class Broker: Sendable {
         self.store = store
         self.session = session
         self.timers = timers
+        self.readiness = readiness
         self.logger = logger
     }
 
@@ -160,7 +175,12 @@ public final class Broker: Sendable {
     /// How long a graceful stop waits for requests in flight (a Fetch long-poll ends within its max_wait_ms).
     static let drainTimeout = Duration.seconds(10)
 
+    /// Whether clients should be sent here: the Kafka listener is bound, the coordination session
+    /// answered its last heartbeat, and no shutdown has begun.
+    public var isReady: Bool { readiness.isReady }
+
     private func stop() async {
+        readiness.stopping()
         try? await channel.close()
         await inFlight.drained(timeout: Self.drainTimeout)
         for timer in timers { timer.cancel() }

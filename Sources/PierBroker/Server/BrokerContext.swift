@@ -17,6 +17,7 @@ struct BrokerContext: Sendable {
     /// SQLite and file I/O block; they run here so event loops and the cooperative pool keep moving.
     let storageThreads: NIOThreadPool
     let logger: Logger
+    var metrics: BrokerMetrics = .disabled
 
     /// Runs a blocking storage or coordination call on the storage threads.
     func blocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {

@@ -11,6 +11,7 @@ final class PartitionRegistry: Sendable {
     let dataDirectory: String
     let engine: StorageEngine
     let flushPolicy: FlushPolicy
+    private let metrics: BrokerMetrics
     private let logger: Logger
     private let logs = Mutex<[TopicPartition: any PartitionLog]>([:])
     private let appendGates = Mutex<[TopicPartition: OpeningGate]>([:])
@@ -22,10 +23,11 @@ final class PartitionRegistry: Sendable {
     }
     private let openingGates = Mutex<[TopicPartition: OpeningGate]>([:])
 
-    init(dataDirectory: String, engine: StorageEngine, flushPolicy: FlushPolicy, logger: Logger) {
+    init(dataDirectory: String, engine: StorageEngine, flushPolicy: FlushPolicy, metrics: BrokerMetrics = .disabled, logger: Logger) {
         self.dataDirectory = dataDirectory
         self.engine = engine
         self.flushPolicy = flushPolicy
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -102,7 +104,11 @@ final class PartitionRegistry: Sendable {
         let log: any PartitionLog
         switch chosen {
         case .sqlite:
-            log = try SQLitePartitionLog(directory: directory(of: partition), options: SQLitePartitionLogOptions(flushPolicy: flushPolicy))
+            let metrics = metrics
+            let options = SQLitePartitionLogOptions(flushPolicy: flushPolicy, checkpointObserver: { [topic = partition.topic] duration in
+                metrics.checkpointed(topic: topic, duration: duration)
+            })
+            log = try SQLitePartitionLog(directory: directory(of: partition), options: options)
         case .segments:
             var segments = SegmentLogConfiguration(flushPolicy: flushPolicy)
             if let configuration {

@@ -8,9 +8,9 @@ enum PartitionDatabase {
     /// `PRAGMA application_id` of a Pier partition: "PIER" in ASCII, so `file(1)` and tools can tell.
     static let applicationID: Int32 = 0x5049_4552
 
-    /// Pages of WAL before SQLite copies it back into the database (each copy syncs both files):
-    /// 16 Ki pages (64 MiB) instead of SQLite's 1000, so small appends do not pay a sync every few
-    /// hundred commits. Measured in docs/benchmarks.md.
+    /// Pages of WAL past which the writer checkpoints itself (each copy syncs both files). Normally
+    /// `WALCheckpointer` copies the WAL back long before, on its own thread; this is the backstop
+    /// should it fall behind.
     static let walAutocheckpointPages = 16_384
     static let mmapBytes = 256 << 20
 
@@ -24,7 +24,9 @@ enum PartitionDatabase {
         return migrator
     }
 
-    static func open(directory: String, options: SQLitePartitionLogOptions) throws(StorageError) -> DatabaseQueue {
+    /// `walHook`, when given, takes over the automatic checkpoint: it measures checkpoints and hands
+    /// them to `WALCheckpointer` when it is asked to.
+    static func open(directory: String, options: SQLitePartitionLogOptions, walHook: WriteAheadLogHook? = nil) throws(StorageError) -> DatabaseQueue {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -35,11 +37,18 @@ enum PartitionDatabase {
         configuration.journalMode = .wal
         configuration.foreignKeysEnabled = false
         configuration.label = path
+        // The background checkpointer may hold the checkpoint lock when `flush` wants it.
+        configuration.busyMode = .timeout(10)
         let synchronous = options.flushPolicy == .everyAppend ? "FULL" : "NORMAL"
         let maxPageCount = options.maxPageCount
         let pageCacheKibibytes = max(options.pageCacheBytes >> 10, 0)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
+            // The closure (kept by the connection's configuration) holds the hook as long as the connection lives.
+            if let walHook, let connection = db.sqliteConnection {
+                walHook.install(on: connection)
+            } else {
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(walAutocheckpointPages)")
+            }
             // Reads map the file instead of copying pages through SQLite's cache.
             _ = try Int.fetchOne(db, sql: "PRAGMA mmap_size = \(mmapBytes)")
             // A negative cache_size counts KiB rather than pages.

@@ -1,3 +1,4 @@
+import GRDBSQLite
 import NIOCore
 import PierRecords
 
@@ -77,6 +78,15 @@ enum RecordHeadersColumn {
     // MARK: Decoding
 
     struct Malformed: Error {}
+
+    /// The headers in column `column` of the current row, whichever form they were stored in.
+    static func decode(_ row: RawStatement, column: Int32) throws(Malformed) -> [RecordHeader] {
+        switch row.columnType(column) {
+        case SQLITE_NULL: return []
+        case SQLITE_TEXT: return try decodeJSON(row.blob(column)!)
+        default: return try decodeKafka(row.blob(column)!)
+        }
+    }
 
     static func decodeJSON(_ bytes: UnsafeRawBufferPointer) throws(Malformed) -> [RecordHeader] {
         var parser = JSONPairsParser(bytes: bytes)

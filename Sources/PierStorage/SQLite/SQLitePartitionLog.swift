@@ -13,6 +13,7 @@ import PierRecords
 public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     public let directory: String
     let options: SQLitePartitionLogOptions
+    private let walHook: WriteAheadLogHook
     private let lock = PartitionLock()
     // Everything below is guarded by `lock`.
     private var queue: DatabaseQueue?
@@ -27,13 +28,17 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     /// `record_keys` holds every keyed record below this offset (persisted as `keys_indexed_until`).
     private var keysIndexedUntil: Int64 = 0
     private var lastFlushMilliseconds: Int64
+    private var pageSize: Int64 = 4096
 
     /// Opens (creating if needed) the partition in `directory`.
     public init(directory: String, options: SQLitePartitionLogOptions = SQLitePartitionLogOptions()) throws(StorageError) {
         self.directory = directory
         self.options = options
         lastFlushMilliseconds = options.clock()
-        let queue = try PartitionDatabase.open(directory: directory, options: options)
+        walHook = WriteAheadLogHook(thresholdPages: PartitionDatabase.walAutocheckpointPages,
+                                    backgroundThresholdPages: WALCheckpointer.thresholdFrames,
+                                    observer: options.checkpointObserver)
+        let queue = try PartitionDatabase.open(directory: directory, options: options, walHook: walHook)
         self.queue = queue
         do {
             try loadState()
@@ -43,6 +48,17 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         }
         // Finish deletions a crash interrupted (the log start was already moved and persisted).
         try deleteBelowLogStartInChunks()
+        try startBackgroundCheckpoints()
+    }
+
+    /// Hands checkpoints to `WALCheckpointer`, which runs them on a second connection and its own
+    /// thread; the WAL hook on this (the writer's) connection tells it when.
+    private func startBackgroundCheckpoints() throws(StorageError) {
+        do {
+            try WALCheckpointer.shared.register(walHook, path: directory + "/" + PartitionDatabase.fileName)
+        } catch {
+            throw SQLiteFailure.storageError(error, context: "opening a checkpoint connection for \(directory)")
+        }
     }
 
     /// Opens `<dataDirectory>/<topic>-<partition>`, Kafka's directory name for a partition.
@@ -94,12 +110,19 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     public var logEndOffset: Int64 { lockedValue { logEnd } }
     public var highWatermark: Int64 { lockedValue { highWatermarkOffset } }
     public var sizeInBytes: Int64 { lockedValue { liveBytes } }
+    /// Bytes of pages in the write-ahead log after the last commit: appends grow it, a checkpoint
+    /// copies it into the database and the next commit starts it over. 0 before the first commit
+    /// since the log was opened. (The `-wal` file keeps its largest size; this is what it holds.)
+    public var writeAheadLogBytes: Int64 { Int64(walHook.pagesInLog) * lockedValue { pageSize } }
 
     private func loadState() throws(StorageError) {
         try locked { db throws(StorageError) in
             logStart = try Self.state(db, "log_start_offset")
             highWatermarkOffset = try Self.state(db, "high_watermark")
             keysIndexedUntil = try Self.state(db, "keys_indexed_until")
+            let pageSizeQuery = try RawStatement(db, sql: "PRAGMA page_size")
+            defer { pageSizeQuery.reset() }
+            if try pageSizeQuery.step("reading the page size") { pageSize = pageSizeQuery.int64(0) }
             let last = try RawStatement(db, sql: PartitionSQL.Statement.batchLast)
             defer { last.reset() }
             if try last.step("reading the log end") {
@@ -383,26 +406,28 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         fetch.bind(1, base)
         fetch.bind(2, last)
         while try fetch.step("reading the records of batch \(base)") {
-            let offset = fetch.int64(0)
-            let headers: [RecordHeader]
-            do throws(RecordHeadersColumn.Malformed) {
-                switch fetch.columnType(4) {
-                case SQLITE_NULL: headers = []
-                case SQLITE_TEXT: headers = try RecordHeadersColumn.decodeJSON(fetch.blob(4)!)
-                default: headers = try RecordHeadersColumn.decodeKafka(fetch.blob(4)!)
-                }
-            } catch {
-                throw .unreadableStore("record \(offset) has malformed headers")
-            }
-            records.append(PierRecords.Record(timestampDelta: fetch.int64(1) &- baseTimestamp, offsetDelta: Int32(truncatingIfNeeded: offset - base),
-                                  key: fetch.blob(2).map { ByteBuffer(bytes: $0) }, value: fetch.blob(3).map { ByteBuffer(bytes: $0) },
-                                  headers: headers))
+            let row = try Self.storedRecord(fetch)
+            records.append(PierRecords.Record(timestampDelta: row.timestamp &- baseTimestamp, offsetDelta: Int32(truncatingIfNeeded: row.offset - base),
+                                              key: row.key, value: row.value, headers: row.headers))
         }
         do {
             try RecordBatch(header: header, records: records).encode(into: &output)
         } catch {
             throw .unreadableStore("rebuilding batch \(base): \(error)")
         }
+    }
+
+    /// The current row of `recordsFetch` (offset, timestamp, key, value, headers) as a record.
+    static func storedRecord(_ row: RawStatement) throws(StorageError) -> StoredRecord {
+        let offset = row.int64(0)
+        let headers: [RecordHeader]
+        do throws(RecordHeadersColumn.Malformed) {
+            headers = try RecordHeadersColumn.decode(row, column: 4)
+        } catch {
+            throw .unreadableStore("record \(offset) has malformed headers")
+        }
+        return StoredRecord(offset: offset, timestamp: row.int64(1), key: row.blob(2).map { ByteBuffer(bytes: $0) },
+                            value: row.blob(3).map { ByteBuffer(bytes: $0) }, headers: headers)
     }
 
     // MARK: Timestamps
@@ -416,6 +441,11 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
 
     /// Earliest record at or after the log start with a timestamp ≥ `timestamp`.
     private func firstRecord(withTimestampAtLeast timestamp: Int64, _ db: Database) throws(StorageError) -> TimestampAndOffset? {
+        try Self.firstRecord(withTimestampAtLeast: timestamp, logStart: logStart, db)
+    }
+
+    /// Shared with `ReadOnlySQLitePartition`, which reads the same tables without this class's state.
+    static func firstRecord(withTimestampAtLeast timestamp: Int64, logStart: Int64, _ db: Database) throws(StorageError) -> TimestampAndOffset? {
         let candidate = try RawStatement(db, sql: PartitionSQL.Statement.batchForTimestamp)
         candidate.bind(1, timestamp)
         let found = try candidate.step("finding timestamp \(timestamp)")
@@ -719,11 +749,19 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         try locked { db throws(StorageError) in
             // Copies the WAL into the database file and syncs both: everything committed is durable.
             // The pragma answers with one row (busy, log frames, checkpointed frames): step past it.
+            let clock = ContinuousClock()
+            let start = clock.now
             let checkpoint = try RawStatement(db, sql: "PRAGMA wal_checkpoint(FULL)")
             while try checkpoint.step("flushing") {}
             checkpoint.reset()
+            walHook.checkpointed(in: clock.now - start)
             lastFlushMilliseconds = options.clock()
         }
+    }
+
+    deinit {
+        // A log dropped without `close()` must not leave its checkpoint connection behind.
+        WALCheckpointer.shared.unregister(walHook)
     }
 
     public func close() throws(StorageError) {
@@ -731,6 +769,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         defer { lock.unlock() }
         guard let queue else { return }
         self.queue = nil
+        WALCheckpointer.shared.unregister(walHook)
         do {
             try queue.close()
         } catch {

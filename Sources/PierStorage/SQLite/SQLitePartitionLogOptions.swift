@@ -24,6 +24,9 @@ public struct SQLitePartitionLogOptions: Sendable {
     public var keyIndexingChunkRecords: Int
     /// Milliseconds since the epoch; replaceable so interval flushing can be tested.
     public var clock: @Sendable () -> Int64
+    /// Told how long each WAL checkpoint took (the automatic ones and those `flush()` runs), for
+    /// whoever reports storage timings; nil leaves checkpoints to SQLite unobserved.
+    public var checkpointObserver: (@Sendable (Duration) -> Void)?
 
     public init(flushPolicy: FlushPolicy = .operatingSystem,
                 fetchCompression: CompressionCodec? = nil,
@@ -32,7 +35,8 @@ public struct SQLitePartitionLogOptions: Sendable {
                 pageCacheBytes: Int = 16 << 20,
                 deletionChunkRecords: Int = 20_000,
                 keyIndexingChunkRecords: Int = 50_000,
-                clock: @escaping @Sendable () -> Int64 = SegmentLogConfiguration.wallClockMilliseconds) {
+                clock: @escaping @Sendable () -> Int64 = SegmentLogConfiguration.wallClockMilliseconds,
+                checkpointObserver: (@Sendable (Duration) -> Void)? = nil) {
         self.flushPolicy = flushPolicy
         self.fetchCompression = fetchCompression
         self.keepsWireBatches = keepsWireBatches
@@ -41,5 +45,6 @@ public struct SQLitePartitionLogOptions: Sendable {
         self.deletionChunkRecords = deletionChunkRecords
         self.keyIndexingChunkRecords = keyIndexingChunkRecords
         self.clock = clock
+        self.checkpointObserver = checkpointObserver
     }
 }

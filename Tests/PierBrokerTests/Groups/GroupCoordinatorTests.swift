@@ -148,4 +148,26 @@ import Testing
         #expect(GroupShards.shard(of: "my-group", count: 50) == 36)
         #expect(GroupShards.shard(of: "", count: 50) == 0)
     }
+
+    @Test func forgettingATopicDropsItsOffsetsInEveryGroup() async throws {
+        let harness = Harness()
+        let coordinator = try harness.coordinator()
+        // Groups chosen to land on different shards of the four.
+        let groups = ["tool-a", "tool-b", "tool-c", "tool-d"]
+        #expect(Set(groups.map { GroupShards.shard(of: $0, count: 4) }).count > 1)
+        for group in groups {
+            let error = await coordinator.commitOffsets(groupID: group, memberID: "", generation: -1, instanceID: nil, offsets: [
+                CommittedOffset(topic: "gone", partition: 0, offset: 5, commitTimestamp: 1),
+                CommittedOffset(topic: "kept", partition: 1, offset: 7, commitTimestamp: 1),
+            ])
+            #expect(error == .noError)
+        }
+        try coordinator.forgetOffsets(ofTopic: "gone")
+        for group in groups {
+            let left = try await coordinator.committedOffsets(groupID: group)
+            #expect(left.map(\.topic) == ["kept"], "\(group)")
+        }
+        coordinator.close()
+        try await harness.finish()
+    }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-enum LoopbackPort {
+enum ClosedPort {
     /// A loopback port nothing listens on: bound to learn a free one, then closed.
-    static func unused() throws -> Int {
+    static func loopback() throws -> Int {
         let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socketFD >= 0 else { throw POSIXError(.EIO) }
         defer { close(socketFD) }

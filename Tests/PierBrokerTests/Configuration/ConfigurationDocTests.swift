@@ -1,0 +1,52 @@
+@testable import PierBroker
+import Testing
+
+/// docs/configuration.md lists every setting the broker knows, with the default the code has.
+@Suite struct ConfigurationDocTests {
+    static let document = RepositoryFile.text("docs/configuration.md")
+
+    /// The table row that starts with the setting's name, split into cells.
+    static func row(_ name: String) -> [String]? {
+        document.split(separator: "\n").first { $0.hasPrefix("| `\(name)` |") }
+            .map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
+    static func documentedDefault(_ defaultValue: String?) -> String {
+        guard let defaultValue, !defaultValue.isEmpty else { return "unset" }
+        return "`\(defaultValue)`"
+    }
+
+    @Test func everyBrokerSettingIsDocumentedWithItsDefault() throws {
+        #expect(!Self.document.isEmpty, "docs/configuration.md not found")
+        for setting in BrokerConfigCatalog.settings {
+            let row = try #require(Self.row(setting.definition.name), "\(setting.definition.name) is not in docs/configuration.md")
+            #expect(row[1] == Self.documentedDefault(setting.defaultValue), "\(setting.definition.name)")
+        }
+    }
+
+    @Test func everyTopicSettingIsDocumentedWithItsDefaultAndSynonym() throws {
+        for definition in TopicConfigCatalog.definitions {
+            let row = try #require(Self.row(definition.name), "\(definition.name) is not in docs/configuration.md")
+            #expect(row[1] == Self.documentedDefault(definition.defaultValue), "\(definition.name)")
+        }
+        let topicTable = try #require(Self.document.range(of: "## Topic settings"))
+        for definition in TopicConfigCatalog.definitions {
+            let line = Self.document[topicTable.lowerBound...].split(separator: "\n").first { $0.hasPrefix("| `\(definition.name)` |") }
+            #expect(line?.contains("| `\(definition.brokerSynonym ?? "")` |") == true, "\(definition.name)")
+        }
+    }
+
+    @Test func groupSettingsAreDocumentedWithTheirDefaults() throws {
+        let configuration = BrokerConfiguration()
+        let expected: [(String, String)] = [
+            ("offsets.topic.num.partitions", String(configuration.groupShards)),
+            ("group.initial.rebalance.delay.ms", String(configuration.groupSettings.initialRebalanceDelayMilliseconds)),
+            ("group.min.session.timeout.ms", String(configuration.groupSettings.minimumSessionTimeoutMilliseconds)),
+            ("group.max.session.timeout.ms", String(configuration.groupSettings.maximumSessionTimeoutMilliseconds)),
+        ]
+        for (name, value) in expected {
+            let row = try #require(Self.row(name), "\(name) is not in docs/configuration.md")
+            #expect(row[1] == "`\(value)`", "\(name)")
+        }
+    }
+}
