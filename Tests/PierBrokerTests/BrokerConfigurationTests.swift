@@ -33,6 +33,26 @@ import Testing
         #expect(config.listenerPort == 0)
     }
 
+    @Test func advertisedListenerIsWhereClientsConnect() throws {
+        var config = BrokerConfiguration()
+        #expect(config.advertisedListener == nil)
+        try config.apply(["listeners": "127.0.0.1:0", "advertised.listeners": "PLAINTEXT://proxy.local:19092"])
+        #expect(config.advertisedListener == AdvertisedListener(host: "proxy.local", port: 19092))
+        #expect(config.listenerPort == 0)
+        #expect(throws: BrokerConfiguration.Problem.invalidValue(
+            name: "advertised.listeners", value: "0.0.0.0:9092", expected: "a reachable HOST:PORT (no wildcard host, no port 0)")) {
+            try config.apply(["advertised.listeners": "0.0.0.0:9092"])
+        }
+        #expect(throws: BrokerConfiguration.Problem.invalidValue(
+            name: "advertised.listeners", value: "127.0.0.1:0", expected: "a reachable HOST:PORT (no wildcard host, no port 0)")) {
+            try config.apply(["advertised.listeners": "127.0.0.1:0"])
+        }
+        #expect(throws: BrokerConfiguration.Problem.invalidValue(
+            name: "advertised.listeners", value: "nowhere", expected: "HOST:PORT or PLAINTEXT://HOST:PORT")) {
+            try config.apply(["advertised.listeners": "nowhere"])
+        }
+    }
+
     @Test func badLinesAndValuesAreNamed() {
         #expect(throws: BrokerConfiguration.Problem.malformedLine(number: 2, text: "garbage")) {
             try BrokerConfiguration.parseProperties("a=1\ngarbage\n")

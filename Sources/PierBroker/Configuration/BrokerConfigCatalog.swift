@@ -22,6 +22,9 @@ enum BrokerConfigCatalog {
         parsed("node.id", .int, setBy: ["node.id", "broker.id"], "This broker's id.") { String($0.nodeID) },
         parsed("broker.id", .int, setBy: ["node.id", "broker.id"], "This broker's id (the older name of node.id).") { String($0.nodeID) },
         parsed("listeners", .list, "Address the Kafka listener binds; port 0 picks a free one.") { $0.settings["listeners"] ?? "\($0.listenerHost):\($0.listenerPort)" },
+        parsed("advertised.listeners", .list, "Address clients are told to connect to; unset: the bound listener.") { configuration in
+            configuration.settings["advertised.listeners"]
+        },
         parsed("log.dirs", .list, setBy: ["log.dirs", "log.dir"], "Directory of the partitions and the coordination database.") { $0.dataDirectory },
         parsed("auto.create.topics.enable", .boolean, "Whether Metadata requests create unknown topics.") { String($0.autoCreateTopics) },
         parsed("num.partitions", .int, "Partitions of a topic created without a count.") { String($0.defaultPartitions) },

@@ -7,6 +7,9 @@ struct BrokerConfiguration: Sendable, Equatable {
     var nodeID: Int32 = 1
     var listenerHost = "127.0.0.1"
     var listenerPort = 9092
+    /// `advertised.listeners`: the address clients are told to connect to (Metadata, FindCoordinator,
+    /// DescribeCluster) when it is not the bound one, e.g. behind a proxy or NAT. Nil: the bound address.
+    var advertisedListener: AdvertisedListener?
     var dataDirectory = "./pier-data"
     var autoCreateTopics = true
     var defaultPartitions: Int32 = 1
@@ -64,7 +67,13 @@ struct BrokerConfiguration: Sendable, Equatable {
             case "node.id", "broker.id":
                 nodeID = try Self.integer(name, value, Int32.self, minimum: 0)
             case "listeners":
-                (listenerHost, listenerPort) = try Self.listener(value)
+                (listenerHost, listenerPort) = try Self.listener(value, name: name)
+            case "advertised.listeners":
+                let (host, port) = try Self.listener(value, name: name)
+                guard port > 0, host != "0.0.0.0", host != "::" else {
+                    throw .invalidValue(name: name, value: value, expected: "a reachable HOST:PORT (no wildcard host, no port 0)")
+                }
+                advertisedListener = AdvertisedListener(host: host, port: port)
             case "log.dirs", "log.dir":
                 guard let first = value.split(separator: ",").first, !first.isEmpty else {
                     throw .invalidValue(name: name, value: value, expected: "a directory")
@@ -116,18 +125,24 @@ struct BrokerConfiguration: Sendable, Equatable {
     }
 
     /// `PLAINTEXT://host:port` or `host:port`; the first listener wins.
-    private static func listener(_ value: String) throws(Problem) -> (String, Int) {
+    private static func listener(_ value: String, name: String) throws(Problem) -> (String, Int) {
         let first = value.split(separator: ",").first.map(String.init) ?? ""
         let address = first.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? first
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
               (0...65_535).contains(port)
         else {
-            throw .invalidValue(name: "listeners", value: value, expected: "HOST:PORT or PLAINTEXT://HOST:PORT")
+            throw .invalidValue(name: name, value: value, expected: "HOST:PORT or PLAINTEXT://HOST:PORT")
         }
         var host = String(address[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host.isEmpty ? "0.0.0.0" : host, port)
     }
+}
+
+/// Where clients reach this broker when that differs from where it listens.
+struct AdvertisedListener: Sendable, Equatable {
+    var host: String
+    var port: Int
 }
 
 extension StringProtocol {

@@ -18,14 +18,15 @@ extension ConsumerGroup {
         )
     }
 
-    /// Changes worth persisting: a new generation, a new state, or new assignments (Stable after a sync).
+    /// Changes worth persisting: a new generation, a new state, new assignments (Stable after a
+    /// sync), or a member under a new id (a static member that restarted without a rebalance).
     var persistenceMark: PersistenceMark {
-        PersistenceMark(generation: generation, state: state, memberCount: members.count)
+        PersistenceMark(generation: generation, state: state, memberIDs: joinOrder)
     }
 
     struct PersistenceMark: Equatable, Sendable {
         var generation: Int32
         var state: GroupState
-        var memberCount: Int
+        var memberIDs: [String]
     }
 }

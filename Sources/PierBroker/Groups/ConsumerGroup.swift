@@ -196,8 +196,12 @@ struct ConsumerGroup: Sendable {
         if wasLeader { leaderID = newID }
 
         if state == .stable && protocolsUnchanged {
-            var result = currentJoinResult(for: newID, includeMembers: wasLeader && request.supportsSkipAssignment)
-            result.skipAssignment = wasLeader && request.supportsSkipAssignment
+            let skipsAssignment = wasLeader && request.supportsSkipAssignment
+            var result = currentJoinResult(for: newID, includeMembers: skipsAssignment)
+            result.skipAssignment = skipsAssignment
+            // Before JoinGroup v9 a restarted leader is named the old leader id, so that it does not
+            // take itself for the leader and assign anew: a stable group would not pass that on (KIP-814).
+            if wasLeader && !request.supportsSkipAssignment { result.leaderID = oldID }
             return (.respond(result), completions)
         }
         members[newID]?.isAwaitingJoin = true
@@ -211,10 +215,11 @@ struct ConsumerGroup: Sendable {
         if pendingMembers.removeValue(forKey: memberID) != nil {
             return addMemberAndRebalance(request, memberID: memberID, now: now)
         }
-        guard var member = members[memberID] else { return (.respond(.failure(.unknownMemberId, memberID: memberID)), []) }
+        // Fencing first: a replaced incarnation must stop (FENCED_INSTANCE_ID), not rejoin and fence its successor.
         if isFenced(memberID: memberID, instanceID: request.groupInstanceID) {
             return (.respond(.failure(.fencedInstanceId, memberID: memberID)), [])
         }
+        guard var member = members[memberID] else { return (.respond(.failure(.unknownMemberId, memberID: memberID)), []) }
         let protocolsUnchanged = member.protocols == request.protocols
         member.protocols = request.protocols
         member.sessionTimeoutMilliseconds = request.sessionTimeoutMilliseconds
@@ -378,9 +383,11 @@ struct ConsumerGroup: Sendable {
         members[id] = member
     }
 
+    /// Another incarnation holds the instance id. An instance id nobody holds (its member expired or
+    /// left) is not fenced: the member is unknown and rejoins, as in Kafka.
     private func isFenced(memberID: String, instanceID: String?) -> Bool {
-        guard let instanceID else { return false }
-        return staticMembers[instanceID] != memberID
+        guard let instanceID, let holder = staticMembers[instanceID] else { return false }
+        return holder != memberID
     }
 
     // MARK: SyncGroup, Heartbeat, LeaveGroup
@@ -390,8 +397,8 @@ struct ConsumerGroup: Sendable {
         protocolName requestedName: String?, assignments: [String: ByteBuffer], now: Int64
     ) -> (SyncOutcome, [Completion]) {
         if state == .dead { return (.respond(.failure(.coordinatorNotAvailable)), []) }
-        guard members[memberID] != nil else { return (.respond(.failure(.unknownMemberId)), []) }
         if isFenced(memberID: memberID, instanceID: instanceID) { return (.respond(.failure(.fencedInstanceId)), []) }
+        guard members[memberID] != nil else { return (.respond(.failure(.unknownMemberId)), []) }
         guard requestGeneration == generation else { return (.respond(.failure(.illegalGeneration)), []) }
         if let requestedType, requestedType != protocolType { return (.respond(.failure(.inconsistentGroupProtocol)), []) }
         if let requestedName, requestedName != protocolName { return (.respond(.failure(.inconsistentGroupProtocol)), []) }

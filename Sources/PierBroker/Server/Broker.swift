@@ -92,8 +92,11 @@ public final class Broker: Sendable {
         let port = channel.localAddress?.port ?? configuration.listenerPort
 
         let session = try store.openSession(timeoutMilliseconds: sessionTimeoutMilliseconds, description: "broker \(configuration.nodeID)")
+        // Clients learn brokers' addresses from the registration (Metadata, FindCoordinator,
+        // DescribeCluster): it holds the advertised address, as Kafka's broker registration does.
+        let advertised = configuration.advertisedListener ?? AdvertisedListener(host: configuration.listenerHost, port: port)
         let registration = BrokerRegistration(
-            host: configuration.listenerHost, port: Int32(port), registeredAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)
+            host: advertised.host, port: Int32(advertised.port), registeredAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)
         )
         try await register(cluster: cluster, nodeID: configuration.nodeID, registration: registration, session: session, logger: logger)
         _ = try cluster.electController(configuration.nodeID, session: session, nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
@@ -115,6 +118,7 @@ public final class Broker: Sendable {
             }
         }
         logger.info("broker started", metadata: ["node": "\(configuration.nodeID)", "listener": "\(configuration.listenerHost):\(port)",
+                                                  "advertised": "\(advertised.host):\(advertised.port)",
                                                   "data": "\(configuration.dataDirectory)", "cluster": "\(clusterID)"])
         readiness.listenerBound()
         return Broker(boundPort: port, context: context, inFlight: inFlight, group: group, channel: channel, store: store,

@@ -55,6 +55,19 @@ import Testing
         return (group, a, b)
     }
 
+    /// One static member ("host-1") through join and sync: a stable group at generation 1; nil (with
+    /// an issue recorded) if it had to go through MEMBER_ID_REQUIRED.
+    static func stableStaticMember(assignment: ByteBuffer = ByteBuffer()) -> (group: Group, memberID: String)? {
+        var group = Group(groupID: "g", settings: settings)
+        let (first, _) = group.join(request(instance: "host-1", client: "s"), now: 0)
+        guard case .wait(let memberID) = first else { Issue.record("static members join without MEMBER_ID_REQUIRED"); return nil }
+        _ = group.expire(now: 3_000)
+        _ = group.sync(memberID: memberID, generation: 1, instanceID: "host-1", protocolType: nil, protocolName: nil,
+                       assignments: [memberID: assignment], now: 3_100)
+        #expect(group.state == .stable)
+        return (group, memberID)
+    }
+
     @Test func newDynamicMemberIsToldItsIdFirst() {
         var group = Group(groupID: "g", settings: Self.settings)
         let (outcome, completions) = group.join(Self.request(client: "rdkafka"), now: 0)
@@ -180,13 +193,8 @@ import Testing
     }
 
     @Test func aStaticMemberRestartingKeepsItsAssignmentWithoutARebalance() {
-        var group = Group(groupID: "g", settings: Self.settings)
-        let (first, _) = group.join(Self.request(instance: "host-1", client: "s"), now: 0)
-        guard case .wait(let oldID) = first else { Issue.record("static members join without MEMBER_ID_REQUIRED"); return }
-        _ = group.expire(now: 3_000)
-        _ = group.sync(memberID: oldID, generation: 1, instanceID: "host-1", protocolType: nil, protocolName: nil,
-                       assignments: [oldID: ByteBuffer(string: "P0")], now: 3_100)
-        #expect(group.state == .stable)
+        guard let (stable, oldID) = Self.stableStaticMember(assignment: ByteBuffer(string: "P0")) else { return }
+        var group = stable
 
         let (rejoin, _) = group.join(Self.request(instance: "host-1", client: "s"), now: 20_000)
         guard case .respond(let result) = rejoin else { Issue.record("expected an immediate answer"); return }

@@ -103,6 +103,31 @@ import Testing
         try await harness.finish()
     }
 
+    @Test func aStaticMemberRestartedWithoutARebalanceIsStoredUnderItsNewID() async throws {
+        let harness = Harness()
+        let newID: String
+        do {
+            let coordinator = try harness.coordinator()
+            let join = Task { await coordinator.join(groupID: "g", ConsumerGroupTests.request(instance: "host-1", client: "s")) }
+            while coordinator.group("g")?.members.values.first?.isAwaitingJoin != true { await Task.yield() }
+            harness.clock.advance(by: 3_000)
+            coordinator.expireDeadlines()
+            let oldID = await join.value.memberID
+            _ = await coordinator.sync(groupID: "g", memberID: oldID, generation: 1, instanceID: "host-1", protocolType: nil, protocolName: nil,
+                                       assignments: [oldID: ByteBuffer(string: "orders-0")])
+            // Same generation, same state, same member count: only the member id changes.
+            let rejoined = await coordinator.join(groupID: "g", ConsumerGroupTests.request(instance: "host-1", client: "s"))
+            #expect(rejoined.error == .noError && rejoined.generation == 1 && rejoined.memberID != oldID)
+            newID = rejoined.memberID
+            coordinator.close()
+        }
+        let restarted = try harness.coordinator()
+        #expect(restarted.group("g")?.orderedMembers.map(\.memberID) == [newID])
+        #expect(restarted.heartbeat(groupID: "g", memberID: newID, generation: 1, instanceID: "host-1") == .noError)
+        restarted.close()
+        try await harness.finish()
+    }
+
     @Test func standaloneCommitsCreateAnEmptyGroupThatCanBeDeleted() async throws {
         let harness = Harness()
         let coordinator = try harness.coordinator()
