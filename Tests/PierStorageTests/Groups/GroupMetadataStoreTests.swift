@@ -1,5 +1,5 @@
 import Foundation
-import PierStorage
+@testable import PierStorage
 import Testing
 
 @Suite struct GroupMetadataStoreTests {
@@ -123,6 +123,27 @@ import Testing
         defer { store.close() }
         #expect(try store.loadGroups() == [emptied])
         #expect(try store.offsets(groupID: "g") == [offset])
+    }
+
+    @Test func groupsStoredBeforeExpiryCountFromTheirLastSaveIfTheyHadMembers() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // The schema as migrations 001 and 002 left it, as GRDB records them.
+        var script = "PRAGMA journal_mode = WAL;\nCREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);\n"
+        for migration in GroupSQL.migrations where migration.identifier < "003" {
+            script += migration.sql + "\nINSERT INTO grdb_migrations VALUES ('\(migration.identifier)');\n"
+        }
+        script += """
+            INSERT INTO groups (group_id, generation, state, updated_ms) VALUES ('emptied', 3, 'Empty', 777), ('standalone', 0, 'Empty', 888);
+            INSERT INTO committed_offsets (group_id, topic, partition, committed_offset, commit_timestamp_ms) VALUES ('emptied', 't', 0, 5, 100);
+            """
+        let created = try SQLiteCLISchemaTests.run(path, script)
+        try #require(created.status == 0, "\(created.output)")
+        let store = try GroupMetadataStore(path: path)
+        defer { store.close() }
+        #expect(try store.loadGroups().map { "\($0.groupID):\($0.emptySince.map(String.init) ?? "nil")" } == ["emptied:777", "standalone:nil"])
+        #expect(try store.offsets(groupID: "emptied") == [CommittedOffset(topic: "t", partition: 0, offset: 5, commitTimestamp: 100)])
     }
 
     @Test func anExpiredGroupGoesOnlyWithoutOffsets() throws {
