@@ -25,6 +25,20 @@ import Testing
         #expect(TopicConfiguration(overrides: [:], brokerDefaults: config.settings).retentionMilliseconds == 60000)
     }
 
+    @Test func offsetRetentionSettingsAsKafkaNamesThem() throws {
+        var config = BrokerConfiguration()
+        #expect(config.offsetsRetentionMilliseconds == 7 * 24 * 3_600_000)
+        #expect(config.offsetsRetentionCheckIntervalMilliseconds == 600_000)
+        try config.apply(["offsets.retention.minutes": "2", "offsets.retention.check.interval.ms": "250"])
+        #expect(config.offsetsRetentionMilliseconds == 120_000)
+        #expect(config.offsetsRetentionCheckIntervalMilliseconds == 250)
+        #expect(throws: BrokerConfiguration.Problem.self) { try config.apply(["offsets.retention.minutes": "0"]) }
+        #expect(throws: BrokerConfiguration.Problem.self) { try config.apply(["offsets.retention.check.interval.ms": "soon"]) }
+        let described = BrokerConfigCatalog.settings.first { $0.definition.name == "offsets.retention.minutes" }
+        #expect(described?.effectiveValue(config) == "2")
+        #expect(described?.source(in: config) == .staticBrokerConfig)
+    }
+
     @Test func listenerForms() throws {
         var config = BrokerConfiguration()
         try config.apply(["listeners": "[::1]:9093"])

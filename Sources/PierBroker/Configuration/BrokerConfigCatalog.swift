@@ -33,6 +33,10 @@ enum BrokerConfigCatalog {
         parsed("log.retention.check.interval.ms", .long, "How often retention runs.") { String($0.retentionCheckIntervalMilliseconds) },
         parsed("connections.max.idle.ms", .long, "Idle connections are closed after this long.") { String($0.connectionsMaxIdleMilliseconds) },
         parsed("storage.engine", .string, "Engine new partitions are stored with: sqlite or segments (Pier's own setting).") { $0.storageEngine.rawValue },
+        parsed("offsets.retention.minutes", .int, "Committed offsets of a group without members expire this long after it became Empty and after their commit.") {
+            String($0.offsetsRetentionMinutes)
+        },
+        parsed("offsets.retention.check.interval.ms", .long, "How often offset expiry runs.") { String($0.offsetsRetentionCheckIntervalMilliseconds) },
         parsed("num.io.threads", .int, "Threads that run blocking storage calls.") { String($0.ioThreads) },
         parsed("log.flush.interval.ms", .long, "Unset leaves flushing to the operating system; 0 flushes every append.") { configuration in
             switch configuration.flushPolicy {

@@ -29,6 +29,12 @@ struct BrokerConfiguration: Sendable, Equatable {
     var groupShards = 50
     /// `group.initial.rebalance.delay.ms`, `group.min.session.timeout.ms`, `group.max.session.timeout.ms`.
     var groupSettings = ConsumerGroup.Settings()
+    /// `offsets.retention.minutes`: committed offsets of a group without members expire this long
+    /// after it became Empty and after their commit (KIP-211); 7 days, as in Kafka.
+    var offsetsRetentionMinutes: Int32 = 10_080
+    /// `offsets.retention.check.interval.ms`: how often offset expiry runs.
+    var offsetsRetentionCheckIntervalMilliseconds: Int64 = 600_000
+    var offsetsRetentionMilliseconds: Int64 { Int64(offsetsRetentionMinutes) * 60_000 }
     /// Every setting as given (file, then flags), for topic defaults and DescribeConfigs on the broker.
     var settings: [String: String] = [:]
 
@@ -105,6 +111,10 @@ struct BrokerConfiguration: Sendable, Equatable {
                 groupSettings.minimumSessionTimeoutMilliseconds = try Self.integer(name, value, Int64.self, minimum: 1)
             case "group.max.session.timeout.ms":
                 groupSettings.maximumSessionTimeoutMilliseconds = try Self.integer(name, value, Int64.self, minimum: 1)
+            case "offsets.retention.minutes":
+                offsetsRetentionMinutes = try Self.integer(name, value, Int32.self, minimum: 1)
+            case "offsets.retention.check.interval.ms":
+                offsetsRetentionCheckIntervalMilliseconds = try Self.integer(name, value, Int64.self, minimum: 1)
             case "num.io.threads":
                 ioThreads = try Self.integer(name, value, Int.self, minimum: 1)
             case "log.flush.interval.ms":

@@ -14,7 +14,8 @@ extension ConsumerGroup {
                     protocolMetadata: Array(buffer: protocolName.flatMap(member.metadata(for:)) ?? ByteBuffer()),
                     assignment: Array(buffer: member.assignment)
                 )
-            }
+            },
+            emptySince: emptySince
         )
     }
 

@@ -98,6 +98,9 @@ struct ConsumerGroup: Sendable {
     private(set) var staticMembers: [String: String] = [:]
     /// When the join phase completes with whoever has joined by then.
     private(set) var rebalanceDeadline: Int64?
+    /// When the group last lost its members, while it is Empty; nil for a group that never had any.
+    /// Its committed offsets expire counting from here (`offsets.retention.minutes`, KIP-211).
+    private(set) var emptySince: Int64?
     /// The join phase of a group that was empty: it waits out the initial delay even once everyone has joined.
     private var isInitialDelay = false
     private var initialDelayLimit: Int64 = 0
@@ -112,7 +115,10 @@ struct ConsumerGroup: Sendable {
     init(restoring stored: StoredGroup, settings: Settings, now: Int64) {
         self.init(groupID: stored.groupID, settings: settings)
         generation = stored.generation
-        guard !stored.members.isEmpty else { return }
+        guard !stored.members.isEmpty else {
+            emptySince = stored.emptySince
+            return
+        }
         protocolType = stored.protocolType
         protocolName = stored.protocolName
         leaderID = stored.leaderID
@@ -299,6 +305,7 @@ struct ConsumerGroup: Sendable {
             rebalanceDeadline = now + longestRebalanceTimeout
         }
         state = .preparingRebalance
+        emptySince = nil
         return completions
     }
 
@@ -321,6 +328,7 @@ struct ConsumerGroup: Sendable {
         generation += 1
         guard !members.isEmpty else {
             state = .empty
+            emptySince = now
             protocolName = nil
             protocolType = nil
             leaderID = nil

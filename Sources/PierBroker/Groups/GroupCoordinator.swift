@@ -22,6 +22,10 @@ final class GroupCoordinator: Sendable {
         var persisted: [String: ConsumerGroup.PersistenceMark] = [:]
         var joinWaiters: [String: [String: CheckedContinuation<JoinResult, Never>]] = [:]
         var syncWaiters: [String: [String: CheckedContinuation<SyncResult, Never>]] = [:]
+        /// OffsetCommits per group: accepted, and written (or failed). Offset expiry leaves a group
+        /// alone while one is in flight, and removes it only if none started since it looked.
+        var commitsStarted: [String: Int] = [:]
+        var commitsFinished: [String: Int] = [:]
     }
 
     /// Deferred responses to resume once the lock is released.
@@ -204,10 +208,12 @@ final class GroupCoordinator: Sendable {
             let error = group.validateOffsetCommit(memberID: memberID, generation: generation, instanceID: instanceID, now: clock())
             guard error == .noError else { return error }
             state.groups[groupID] = group
+            state.commitsStarted[groupID, default: 0] += 1
             persistIfChanged(group, state: &state)
             return .noError
         }
         guard error == .noError else { return error }
+        defer { state.withLock { $0.commitsFinished[groupID, default: 0] += 1 } }
         do {
             let shards = shards
             try await storageThreads.runIfActive { try shards.store(for: groupID).commit(groupID: groupID, offsets: offsets) }
@@ -221,6 +227,79 @@ final class GroupCoordinator: Sendable {
     func committedOffsets(groupID: String) async throws -> [CommittedOffset] {
         let shards = shards
         return try await storageThreads.runIfActive { try shards.store(for: groupID).offsets(groupID: groupID) }
+    }
+
+    /// What one expiry pass did.
+    struct OffsetExpiry: Sendable, Equatable {
+        var expiredOffsets = 0
+        /// Groups left without members and offsets, removed as Kafka makes them Dead.
+        var removedGroups: [String] = []
+    }
+
+    /// `offsets.retention.minutes` (KIP-211): expires the committed offsets of Empty groups (members'
+    /// groups never lose theirs), then removes the Empty groups left with none. The SQL runs on the
+    /// storage threads; the lock is held only to pick the groups and to remove them.
+    func expireOffsets(retentionMilliseconds: Int64) async throws -> OffsetExpiry {
+        struct Candidate: Sendable {
+            var groupID: String
+            var emptySince: Int64?
+            var commitsStarted: Int
+        }
+        let now = clock()
+        let candidates = state.withLock { state in
+            state.groups.values.compactMap { group -> Candidate? in
+                let started = state.commitsStarted[group.groupID] ?? 0
+                // A group being committed to waits for the next pass.
+                guard group.state == .empty, started == state.commitsFinished[group.groupID] ?? 0 else { return nil }
+                return Candidate(groupID: group.groupID, emptySince: group.emptySince, commitsStarted: started)
+            }
+        }
+        guard !candidates.isEmpty else { return OffsetExpiry() }
+        let shards = shards
+        let outcomes = try await storageThreads.runIfActive {
+            try candidates.map { candidate in
+                let result = try shards.store(for: candidate.groupID).expireOffsets(
+                    groupID: candidate.groupID, emptySince: candidate.emptySince, now: now, retentionMilliseconds: retentionMilliseconds
+                )
+                return (candidate, result.expired, result.remaining)
+            }
+        }
+        var expiry = OffsetExpiry(expiredOffsets: outcomes.reduce(0) { $0 + $1.1 })
+        state.withLock { state in
+            for (candidate, _, remaining) in outcomes where remaining == 0 {
+                // Only if nothing happened to it since it was picked: no member came, no commit started.
+                guard var group = state.groups[candidate.groupID], group.state == .empty, group.emptySince == candidate.emptySince,
+                      state.commitsStarted[candidate.groupID] ?? 0 == candidate.commitsStarted, group.markDeleted() == .noError else { continue }
+                forget(candidate.groupID, state: &state)
+                expiry.removedGroups.append(candidate.groupID)
+                removeFromStore(candidate.groupID)
+            }
+        }
+        return expiry
+    }
+
+    /// Drops a group from memory (deleted or expired).
+    private func forget(_ groupID: String, state: inout State) {
+        state.groups[groupID] = nil
+        state.persisted[groupID] = nil
+        // A commit still in flight counts on the group's tallies when it ends; they go once it has.
+        if state.commitsStarted[groupID] == state.commitsFinished[groupID] {
+            state.commitsStarted[groupID] = nil
+            state.commitsFinished[groupID] = nil
+        }
+    }
+
+    /// Queued under the lock, so a snapshot of a group created again under the name comes after it.
+    private func removeFromStore(_ groupID: String) {
+        let shards = shards
+        let logger = logger
+        persistence.async {
+            do {
+                try shards.store(for: groupID).deleteGroupIfNoOffsets(groupID)
+            } catch {
+                logger.error("removing an expired consumer group failed", metadata: ["group": "\(groupID)", "error": "\(error)"])
+            }
+        }
     }
 
     // MARK: Administration
@@ -249,8 +328,7 @@ final class GroupCoordinator: Sendable {
             guard var group = state.groups[groupID] else { return .groupIdNotFound }
             let error = group.markDeleted()
             guard error == .noError else { return error }
-            state.groups[groupID] = nil
-            state.persisted[groupID] = nil
+            forget(groupID, state: &state)
             return .noError
         }
         guard error == .noError else { return error }

@@ -13,6 +13,7 @@ struct OffsetCommitHandler {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var errors: [String: [Int32: ErrorCode]] = [:]
         var accepted: [CommittedOffset] = []
+        let expireTimestamp = Self.expireTimestamp(retentionTimeMilliseconds: request.retentionTimeMs, version: version, now: now)
         for topic in request.topics {
             let view = try await context.blocking { try context.topics.view(topic.name) }
             for partition in topic.partitions {
@@ -26,7 +27,8 @@ struct OffsetCommitHandler {
                     accepted.append(CommittedOffset(
                         topic: topic.name, partition: partition.partitionIndex, offset: partition.committedOffset,
                         leaderEpoch: version >= 6 ? partition.committedLeaderEpoch : -1, metadata: partition.committedMetadata,
-                        commitTimestamp: version == 1 && partition.commitTimestamp >= 0 ? partition.commitTimestamp : now
+                        commitTimestamp: version == 1 && partition.commitTimestamp >= 0 ? partition.commitTimestamp : now,
+                        expireTimestamp: expireTimestamp
                     ))
                 }
                 errors[topic.name, default: [:]][partition.partitionIndex] = error
@@ -40,6 +42,14 @@ struct OffsetCommitHandler {
             instanceID: version >= 7 ? request.groupInstanceId : nil, offsets: accepted
         )
         return respond(request, errors: errors, groupError: groupError)
+    }
+
+    /// OffsetCommit v2-v4 `retention_time_ms`: other than -1 it fixes when these positions expire
+    /// (from now), overriding `offsets.retention.minutes`, as Kafka does; the field is gone from v5.
+    static func expireTimestamp(retentionTimeMilliseconds: Int64, version: Int16, now: Int64) -> Int64? {
+        guard (2...4).contains(version), retentionTimeMilliseconds != -1 else { return nil }
+        let (sum, overflow) = now.addingReportingOverflow(retentionTimeMilliseconds)
+        return overflow ? (retentionTimeMilliseconds > 0 ? .max : .min) : sum
     }
 
     /// A group-level failure applies to every partition that was otherwise fine.

@@ -2,13 +2,17 @@ import NIOCore
 import PierProtocol
 
 /// OffsetDelete: forgets committed positions, except of topics a live member still subscribes to
-/// (GROUP_SUBSCRIBED_TO_TOPIC), as Kafka does.
+/// (GROUP_SUBSCRIBED_TO_TOPIC), as Kafka does. A group with members that is not a consumer group
+/// (Connect, ...) has no subscriptions to check and keeps them all (NON_EMPTY_GROUP).
 struct OffsetDeleteHandler {
     let context: BrokerContext
 
     func response(to request: OffsetDeleteRequest, version: Int16) async throws -> OffsetDeleteResponse {
-        guard let group = context.groups.group(request.groupId) else {
+        guard let group = context.groups.group(request.groupId), group.state != .dead else {
             return OffsetDeleteResponse(errorCode: ErrorCode.groupIdNotFound.rawValue)
+        }
+        if group.state != .empty && group.protocolType != "consumer" {
+            return OffsetDeleteResponse(errorCode: ErrorCode.nonEmptyGroup.rawValue)
         }
         let subscribed = group.state == .empty ? [] : Self.subscribedTopics(of: group)
         var response = OffsetDeleteResponse()

@@ -26,6 +26,7 @@ public enum BrokerMetricNames {
     // Counted as they happen.
     public static let retentionDeletedRecords = "pier_retention_deleted_records_total"
     public static let checkpointDuration = "pier_sqlite_checkpoint_duration_seconds"
+    public static let groupOffsetsExpired = "pier_group_offsets_expired_total"
 
     // Replication: a single broker's in-sync replica set never changes, so these stay at zero
     // until replication moves them.
@@ -37,7 +38,7 @@ public enum BrokerMetricNames {
     public static let all = [
         bytesIn, recordsIn, bytesOut, recordsOut, requests, requestDuration,
         logStartOffset, logEndOffset, highWatermark, partitionSize, walSize,
-        consumerGroupLag, consumerGroupCommittedOffset, retentionDeletedRecords, checkpointDuration,
+        consumerGroupLag, consumerGroupCommittedOffset, retentionDeletedRecords, checkpointDuration, groupOffsetsExpired,
         isrShrinks, isrExpands, underReplicatedPartitions,
     ]
 }

@@ -16,6 +16,7 @@ public final class BrokerMetrics: Sendable {
     /// Created up front so they are exported at zero: nothing changes a single broker's ISR.
     let isrShrinks: Counter
     let isrExpands: Counter
+    let groupOffsetsExpired: Counter
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -28,6 +29,7 @@ public final class BrokerMetrics: Sendable {
         })
         isrShrinks = Counter(label: BrokerMetricNames.isrShrinks, dimensions: [], factory: factory)
         isrExpands = Counter(label: BrokerMetricNames.isrExpands, dimensions: [], factory: factory)
+        groupOffsetsExpired = Counter(label: BrokerMetricNames.groupOffsetsExpired, dimensions: [], factory: factory)
     }
 
     /// Records nothing: for brokers started without a metrics backend.
@@ -93,6 +95,10 @@ public final class BrokerMetrics: Sendable {
 
     func retentionDeleted(fromTopic name: String, records: Int64) {
         topic(name).retentionDeletedRecords.increment(by: Int(records))
+    }
+
+    func offsetsExpired(_ count: Int) {
+        groupOffsetsExpired.increment(by: count)
     }
 
     func checkpointed(topic name: String, duration: Duration) {

@@ -11,16 +11,7 @@ struct RetentionService: Service {
     let interval: Duration
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                // A graceful shutdown must not wait out the interval.
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return  // cancelled: the broker is stopping
-            }
-            if Task.isShuttingDownGracefully { return }
-            await runOnce()
-        }
+        await repeatEvery(interval) { await runOnce() }
     }
 
     /// One pass over every partition this broker holds a replica of.

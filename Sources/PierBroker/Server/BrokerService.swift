@@ -26,6 +26,7 @@ extension Broker {
         [
             BrokerService(broker: self),
             RetentionService(context: context, interval: .milliseconds(context.configuration.retentionCheckIntervalMilliseconds)),
+            OffsetExpiryService(context: context),
         ]
     }
 }

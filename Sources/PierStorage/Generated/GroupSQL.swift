@@ -48,11 +48,29 @@ CREATE TABLE committed_offsets (
     PRIMARY KEY (group_id, topic, partition)
 ) WITHOUT ROWID;
 """#),
+        ("003-offset-expiry", #"""
+-- offsets.retention.minutes (KIP-211): what expiry needs besides each position's commit time.
+-- `expire_timestamp_ms` is the explicit expiry an OffsetCommit v2-v4 asked for with its
+-- `retention_time_ms` (NULL: the broker's retention applies). `empty_since_ms` is when the group
+-- last lost its members (NULL while it has members, and for groups that never had any).
+ALTER TABLE committed_offsets ADD COLUMN expire_timestamp_ms INTEGER;
+ALTER TABLE groups ADD COLUMN empty_since_ms INTEGER;
+
+-- Member-less groups stored before this migration became Empty at their last save at the latest;
+-- generation 0 means they never had members (standalone commits).
+UPDATE groups SET empty_since_ms = updated_ms WHERE state = 'Empty' AND generation > 0;
+"""#),
     ]
 
     enum Statement {
         static let groupDelete = #"""
 DELETE FROM groups WHERE group_id = :group_id;
+"""#
+        static let groupDeleteIfNoOffsets = #"""
+-- An expired group goes only if no commit arrived for it meanwhile.
+DELETE FROM groups
+WHERE group_id = :group_id
+  AND NOT EXISTS (SELECT 1 FROM committed_offsets WHERE group_id = :group_id);
 """#
         static let groupMemberInsert = #"""
 INSERT INTO group_members (group_id, member_id, join_order, group_instance_id, client_id, client_host,
@@ -70,30 +88,36 @@ ORDER BY group_id, join_order;
 DELETE FROM group_members WHERE group_id = :group_id;
 """#
         static let groupUpsert = #"""
-INSERT INTO groups (group_id, protocol_type, protocol_name, generation, leader_id, state, updated_ms)
-VALUES (:group_id, :protocol_type, :protocol_name, :generation, :leader_id, :state, :now_ms)
+INSERT INTO groups (group_id, protocol_type, protocol_name, generation, leader_id, state, updated_ms, empty_since_ms)
+VALUES (:group_id, :protocol_type, :protocol_name, :generation, :leader_id, :state, :now_ms, :empty_since_ms)
 ON CONFLICT (group_id) DO UPDATE SET
     protocol_type = excluded.protocol_type,
     protocol_name = excluded.protocol_name,
     generation = excluded.generation,
     leader_id = excluded.leader_id,
     state = excluded.state,
-    updated_ms = excluded.updated_ms;
+    updated_ms = excluded.updated_ms,
+    empty_since_ms = excluded.empty_since_ms;
 """#
         static let groupsAll = #"""
-SELECT group_id, protocol_type, protocol_name, generation, leader_id, state FROM groups ORDER BY group_id;
+SELECT group_id, protocol_type, protocol_name, generation, leader_id, state, empty_since_ms FROM groups ORDER BY group_id;
 """#
         static let offsetDelete = #"""
 DELETE FROM committed_offsets WHERE group_id = :group_id AND topic = :topic AND partition = :partition;
 """#
         static let offsetUpsert = #"""
-INSERT INTO committed_offsets (group_id, topic, partition, committed_offset, leader_epoch, metadata, commit_timestamp_ms)
-VALUES (:group_id, :topic, :partition, :committed_offset, :leader_epoch, :metadata, :commit_timestamp_ms)
+INSERT INTO committed_offsets (group_id, topic, partition, committed_offset, leader_epoch, metadata, commit_timestamp_ms,
+                               expire_timestamp_ms)
+VALUES (:group_id, :topic, :partition, :committed_offset, :leader_epoch, :metadata, :commit_timestamp_ms, :expire_timestamp_ms)
 ON CONFLICT (group_id, topic, partition) DO UPDATE SET
     committed_offset = excluded.committed_offset,
     leader_epoch = excluded.leader_epoch,
     metadata = excluded.metadata,
-    commit_timestamp_ms = excluded.commit_timestamp_ms;
+    commit_timestamp_ms = excluded.commit_timestamp_ms,
+    expire_timestamp_ms = excluded.expire_timestamp_ms;
+"""#
+        static let offsetsCountGroup = #"""
+SELECT count(*) FROM committed_offsets WHERE group_id = :group_id;
 """#
         static let offsetsDeleteGroup = #"""
 DELETE FROM committed_offsets WHERE group_id = :group_id;
@@ -102,14 +126,19 @@ DELETE FROM committed_offsets WHERE group_id = :group_id;
 -- A deleted topic takes its committed positions with it.
 DELETE FROM committed_offsets WHERE topic = :topic;
 """#
-        static let offsetsExpire = #"""
--- offsets.retention.minutes: positions of groups without members, last committed before the cutoff.
+        static let offsetsExpireGroup = #"""
+-- offsets.retention.minutes (KIP-211) for one group without members: a position goes at its explicit
+-- expiry (OffsetCommit v2-v4 `retention_time_ms`) or, without one, once its commit and the time the
+-- group became Empty (NULL for a group that never had members) are both older than the retention.
 DELETE FROM committed_offsets
-WHERE commit_timestamp_ms < :cutoff_ms
-  AND group_id NOT IN (SELECT group_id FROM groups WHERE state != 'Empty');
+WHERE group_id = :group_id
+  AND CASE
+        WHEN expire_timestamp_ms IS NOT NULL THEN expire_timestamp_ms <= :now_ms
+        ELSE max(commit_timestamp_ms, coalesce(:empty_since_ms, commit_timestamp_ms)) <= :now_ms - :retention_ms
+      END;
 """#
         static let offsetsForGroup = #"""
-SELECT topic, partition, committed_offset, leader_epoch, metadata, commit_timestamp_ms
+SELECT topic, partition, committed_offset, leader_epoch, metadata, commit_timestamp_ms, expire_timestamp_ms
 FROM committed_offsets
 WHERE group_id = :group_id
 ORDER BY topic, partition;

@@ -57,6 +57,7 @@ public final class GroupMetadataStore: Sendable {
             try db.cachedStatement(sql: GroupSQL.Statement.groupUpsert).execute(arguments: [
                 "group_id": group.groupID, "protocol_type": group.protocolType, "protocol_name": group.protocolName,
                 "generation": group.generation, "leader_id": group.leaderID, "state": group.state, "now_ms": now,
+                "empty_since_ms": group.emptySince,
             ])
             try db.cachedStatement(sql: GroupSQL.Statement.groupMembersDelete).execute(arguments: ["group_id": group.groupID])
             let insert = try db.cachedStatement(sql: GroupSQL.Statement.groupMemberInsert)
@@ -95,7 +96,7 @@ public final class GroupMetadataStore: Sendable {
                 let groupID: String = row["group_id"]
                 return StoredGroup(groupID: groupID, protocolType: row["protocol_type"], protocolName: row["protocol_name"],
                                    generation: row["generation"], leaderID: row["leader_id"], state: row["state"],
-                                   members: members[groupID] ?? [])
+                                   members: members[groupID] ?? [], emptySince: row["empty_since_ms"])
             }
         }
     }
@@ -110,7 +111,7 @@ public final class GroupMetadataStore: Sendable {
                 try upsert.execute(arguments: [
                     "group_id": groupID, "topic": offset.topic, "partition": offset.partition,
                     "committed_offset": offset.offset, "leader_epoch": offset.leaderEpoch, "metadata": offset.metadata,
-                    "commit_timestamp_ms": offset.commitTimestamp,
+                    "commit_timestamp_ms": offset.commitTimestamp, "expire_timestamp_ms": offset.expireTimestamp,
                 ])
             }
         }
@@ -121,7 +122,8 @@ public final class GroupMetadataStore: Sendable {
         try read("reading offsets of \(groupID)") { db in
             try Row.fetchAll(db.cachedStatement(sql: GroupSQL.Statement.offsetsForGroup), arguments: ["group_id": groupID]).map { row in
                 CommittedOffset(topic: row["topic"], partition: row["partition"], offset: row["committed_offset"],
-                                leaderEpoch: row["leader_epoch"], metadata: row["metadata"], commitTimestamp: row["commit_timestamp_ms"])
+                                leaderEpoch: row["leader_epoch"], metadata: row["metadata"], commitTimestamp: row["commit_timestamp_ms"],
+                                expireTimestamp: row["expire_timestamp_ms"])
             }
         }
     }
@@ -143,12 +145,28 @@ public final class GroupMetadataStore: Sendable {
         }
     }
 
-    /// `offsets.retention.minutes`: drops positions of member-less groups committed before `cutoff`; returns how many went.
+    /// `offsets.retention.minutes` (KIP-211) for one group without members: drops the positions whose
+    /// explicit expiry passed or, without one, whose commit and `emptySince` are both older than
+    /// `retentionMilliseconds`. Returns how many went and how many the group still has.
+    public func expireOffsets(groupID: String, emptySince: Int64?, now: Int64,
+                              retentionMilliseconds: Int64) throws(StorageError) -> (expired: Int, remaining: Int) {
+        try write("expiring offsets of \(groupID)") { db in
+            try db.cachedStatement(sql: GroupSQL.Statement.offsetsExpireGroup).execute(arguments: [
+                "group_id": groupID, "empty_since_ms": emptySince, "now_ms": now, "retention_ms": retentionMilliseconds,
+            ])
+            let expired = db.changesCount
+            let remaining = try Int.fetchOne(db.cachedStatement(sql: GroupSQL.Statement.offsetsCountGroup), arguments: ["group_id": groupID]) ?? 0
+            return (expired, remaining)
+        }
+    }
+
+    /// Removes a group whose offsets all expired, unless a commit gave it new ones meanwhile;
+    /// returns whether it went.
     @discardableResult
-    public func expireOffsets(committedBefore cutoff: Int64) throws(StorageError) -> Int {
-        try write("expiring offsets") { db in
-            try db.cachedStatement(sql: GroupSQL.Statement.offsetsExpire).execute(arguments: ["cutoff_ms": cutoff])
-            return db.changesCount
+    public func deleteGroupIfNoOffsets(_ groupID: String) throws(StorageError) -> Bool {
+        try write("removing expired group \(groupID)") { db in
+            try db.cachedStatement(sql: GroupSQL.Statement.groupDeleteIfNoOffsets).execute(arguments: ["group_id": groupID])
+            return db.changesCount > 0
         }
     }
 

@@ -35,9 +35,14 @@ public struct StoredGroup: Sendable, Equatable {
     public var state: String
     /// In join order.
     public var members: [Member]
+    /// When the group last lost its members (milliseconds); nil while it has members and for a group
+    /// that never had any. Offset expiry counts from it (`offsets.retention.minutes`).
+    public var emptySince: Int64?
 
-    public init(groupID: String, protocolType: String?, protocolName: String?, generation: Int32, leaderID: String?, state: String, members: [Member]) {
+    public init(groupID: String, protocolType: String?, protocolName: String?, generation: Int32, leaderID: String?, state: String, members: [Member],
+                emptySince: Int64? = nil) {
         self.groupID = groupID
+        self.emptySince = emptySince
         self.protocolType = protocolType
         self.protocolName = protocolName
         self.generation = generation
@@ -55,9 +60,14 @@ public struct CommittedOffset: Sendable, Equatable {
     public var leaderEpoch: Int32
     public var metadata: String?
     public var commitTimestamp: Int64
+    /// OffsetCommit v2-v4 `retention_time_ms` made absolute: the position expires then, whatever the
+    /// broker's retention. Nil: the broker's `offsets.retention.minutes` applies.
+    public var expireTimestamp: Int64?
 
-    public init(topic: String, partition: Int32, offset: Int64, leaderEpoch: Int32 = -1, metadata: String? = nil, commitTimestamp: Int64) {
+    public init(topic: String, partition: Int32, offset: Int64, leaderEpoch: Int32 = -1, metadata: String? = nil, commitTimestamp: Int64,
+                expireTimestamp: Int64? = nil) {
         self.topic = topic
+        self.expireTimestamp = expireTimestamp
         self.partition = partition
         self.offset = offset
         self.leaderEpoch = leaderEpoch

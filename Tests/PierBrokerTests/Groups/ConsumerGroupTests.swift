@@ -172,6 +172,20 @@ import Testing
         #expect(group.leaderID == nil)
     }
 
+    @Test func theGroupRemembersWhenItLastBecameEmpty() {
+        var group = Group(groupID: "g", settings: Self.settings)
+        #expect(group.emptySince == nil)  // never had members: offset expiry counts from the commits
+        let a = Self.admit(&group, client: "a", now: 0)
+        _ = group.expire(now: 3_000)
+        #expect(group.state == .completingRebalance && group.emptySince == nil)
+        _ = group.leave([Group.Departure(memberID: a)], now: 4_000)
+        #expect(group.state == .empty && group.emptySince == 4_000)
+        #expect(group.stored.emptySince == 4_000)
+        #expect(Group(restoring: group.stored, settings: Self.settings, now: 9_000).emptySince == 4_000)
+        _ = Self.admit(&group, client: "b", now: 5_000)
+        #expect(group.state == .preparingRebalance && group.emptySince == nil)
+    }
+
     @Test func aLeaveReleasesTheLeaversWaitingJoinWithAnError() {
         var group = Group(groupID: "g", settings: Self.settings)
         let a = Self.admit(&group, client: "a", now: 0)

@@ -10,6 +10,7 @@ import Testing
         let counters: Set = [
             BrokerMetricNames.bytesIn, BrokerMetricNames.recordsIn, BrokerMetricNames.bytesOut, BrokerMetricNames.recordsOut,
             BrokerMetricNames.requests, BrokerMetricNames.retentionDeletedRecords, BrokerMetricNames.isrShrinks, BrokerMetricNames.isrExpands,
+            BrokerMetricNames.groupOffsetsExpired,
         ]
         #expect(Set(BrokerMetricNames.all).count == BrokerMetricNames.all.count)
         for name in BrokerMetricNames.all {
@@ -33,6 +34,15 @@ import Testing
         // The ISR counters exist from the start, at zero.
         #expect(try recorded.expectCounter(BrokerMetricNames.isrShrinks).totalValue == 0)
         #expect(try recorded.expectCounter(BrokerMetricNames.isrExpands).totalValue == 0)
+    }
+
+    @Test func expiredOffsetsAreCountedFromZero() throws {
+        let recorded = TestMetrics()
+        let metrics = BrokerMetrics(factory: recorded)
+        #expect(try recorded.expectCounter(BrokerMetricNames.groupOffsetsExpired).totalValue == 0)
+        metrics.offsetsExpired(3)
+        metrics.offsetsExpired(0)
+        #expect(try recorded.expectCounter(BrokerMetricNames.groupOffsetsExpired).totalValue == 3)
     }
 
     @Test func fetchedBatchesCountEveryRecordAndByte() throws {

@@ -1,5 +1,5 @@
 import Foundation
-import PierStorage
+@testable import PierStorage
 import Testing
 
 @Suite struct GroupMetadataStoreTests {
@@ -69,19 +69,96 @@ import Testing
         #expect(try store.offsets(groupID: "g").isEmpty)
     }
 
-    @Test func expiryOnlyTouchesOldPositionsOfGroupsWithoutMembers() throws {
+    @Test func expiryCountsFromTheLaterOfTheCommitAndTheGroupBecomingEmpty() throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
         let store = try GroupMetadataStore(path: path)
         defer { store.close() }
-        try store.save(StoredGroup(groupID: "active", protocolType: "consumer", protocolName: "range", generation: 1, leaderID: "a",
-                                   state: "Stable", members: [member("a", assignment: "")]), now: 1)
-        try store.commit(groupID: "active", offsets: [CommittedOffset(topic: "t", partition: 0, offset: 1, commitTimestamp: 100)])
-        try store.commit(groupID: "abandoned", offsets: [CommittedOffset(topic: "t", partition: 0, offset: 1, commitTimestamp: 100),
-                                                         CommittedOffset(topic: "t", partition: 1, offset: 1, commitTimestamp: 900)])
-        #expect(try store.expireOffsets(committedBefore: 500) == 1)
-        #expect(try store.offsets(groupID: "active").count == 1)
-        #expect(try store.offsets(groupID: "abandoned").map(\.partition) == [1])
+        // Empty since 1_000: a position committed before then counts from 1_000, one committed after from its commit.
+        try store.commit(groupID: "emptied", offsets: [CommittedOffset(topic: "t", partition: 0, offset: 1, commitTimestamp: 500),
+                                                       CommittedOffset(topic: "t", partition: 1, offset: 1, commitTimestamp: 2_000)])
+        #expect(try store.expireOffsets(groupID: "emptied", emptySince: 1_000, now: 1_999, retentionMilliseconds: 1_000) == (0, 2))
+        #expect(try store.expireOffsets(groupID: "emptied", emptySince: 1_000, now: 2_000, retentionMilliseconds: 1_000) == (1, 1))
+        #expect(try store.offsets(groupID: "emptied").map(\.partition) == [1])
+        #expect(try store.expireOffsets(groupID: "emptied", emptySince: 1_000, now: 3_000, retentionMilliseconds: 1_000) == (1, 0))
+
+        // Never had members: the commit time alone counts; other groups are untouched.
+        try store.commit(groupID: "standalone", offsets: [CommittedOffset(topic: "t", partition: 0, offset: 1, commitTimestamp: 100),
+                                                          CommittedOffset(topic: "t", partition: 1, offset: 1, commitTimestamp: 200)])
+        try store.commit(groupID: "other", offsets: [CommittedOffset(topic: "t", partition: 0, offset: 1, commitTimestamp: 0)])
+        #expect(try store.expireOffsets(groupID: "standalone", emptySince: nil, now: 1_100, retentionMilliseconds: 1_000) == (1, 1))
+        #expect(try store.offsets(groupID: "other").count == 1)
+    }
+
+    @Test func anExplicitExpiryWinsOverTheRetentionEitherWay() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let store = try GroupMetadataStore(path: path)
+        defer { store.close() }
+        try store.commit(groupID: "g", offsets: [
+            CommittedOffset(topic: "t", partition: 0, offset: 1, commitTimestamp: 1_000, expireTimestamp: 1_500),    // sooner
+            CommittedOffset(topic: "t", partition: 1, offset: 1, commitTimestamp: 1_000, expireTimestamp: 9_000),    // later
+            CommittedOffset(topic: "t", partition: 2, offset: 1, commitTimestamp: 1_000),                            // the default
+        ])
+        #expect(try store.expireOffsets(groupID: "g", emptySince: nil, now: 1_500, retentionMilliseconds: 5_000) == (1, 2))
+        #expect(try store.expireOffsets(groupID: "g", emptySince: nil, now: 6_000, retentionMilliseconds: 5_000) == (1, 1))
+        #expect(try store.offsets(groupID: "g").map(\.partition) == [1])
+        #expect(try store.expireOffsets(groupID: "g", emptySince: nil, now: 8_999, retentionMilliseconds: 5_000) == (0, 1))
+        #expect(try store.expireOffsets(groupID: "g", emptySince: nil, now: 9_000, retentionMilliseconds: 5_000) == (1, 0))
+    }
+
+    @Test func expiryTimestampsSurviveReopening() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let emptied = StoredGroup(groupID: "g", protocolType: nil, protocolName: nil, generation: 2, leaderID: nil, state: "Empty",
+                                  members: [], emptySince: 4_321)
+        let offset = CommittedOffset(topic: "t", partition: 0, offset: 3, commitTimestamp: 1_000, expireTimestamp: 8_765)
+        do {
+            let store = try GroupMetadataStore(path: path)
+            try store.save(emptied, now: 5_000)
+            try store.commit(groupID: "g", offsets: [offset])
+            store.close()
+        }
+        let store = try GroupMetadataStore(path: path)
+        defer { store.close() }
+        #expect(try store.loadGroups() == [emptied])
+        #expect(try store.offsets(groupID: "g") == [offset])
+    }
+
+    @Test func groupsStoredBeforeExpiryCountFromTheirLastSaveIfTheyHadMembers() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // The schema as migrations 001 and 002 left it, as GRDB records them.
+        var script = "PRAGMA journal_mode = WAL;\nCREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);\n"
+        for migration in GroupSQL.migrations where migration.identifier < "003" {
+            script += migration.sql + "\nINSERT INTO grdb_migrations VALUES ('\(migration.identifier)');\n"
+        }
+        script += """
+            INSERT INTO groups (group_id, generation, state, updated_ms) VALUES ('emptied', 3, 'Empty', 777), ('standalone', 0, 'Empty', 888);
+            INSERT INTO committed_offsets (group_id, topic, partition, committed_offset, commit_timestamp_ms) VALUES ('emptied', 't', 0, 5, 100);
+            """
+        let created = try SQLiteCLISchemaTests.run(path, script)
+        try #require(created.status == 0, "\(created.output)")
+        let store = try GroupMetadataStore(path: path)
+        defer { store.close() }
+        #expect(try store.loadGroups().map { "\($0.groupID):\($0.emptySince.map(String.init) ?? "nil")" } == ["emptied:777", "standalone:nil"])
+        #expect(try store.offsets(groupID: "emptied") == [CommittedOffset(topic: "t", partition: 0, offset: 5, commitTimestamp: 100)])
+    }
+
+    @Test func anExpiredGroupGoesOnlyWithoutOffsets() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let store = try GroupMetadataStore(path: path)
+        defer { store.close() }
+        try store.save(StoredGroup(groupID: "g", protocolType: nil, protocolName: nil, generation: 1, leaderID: nil, state: "Empty",
+                                   members: [], emptySince: 1), now: 1)
+        try store.commit(groupID: "g", offsets: [CommittedOffset(topic: "t", partition: 0, offset: 1, commitTimestamp: 1)])
+        #expect(try store.deleteGroupIfNoOffsets("g") == false)
+        #expect(try store.loadGroups().map(\.groupID) == ["g"])
+        try store.deleteOffsets(groupID: "g", partitions: [("t", 0)])
+        #expect(try store.deleteGroupIfNoOffsets("g") == true)
+        #expect(try store.loadGroups().isEmpty)
     }
 
     @Test func theCommittedOffsetsTableAnswersTheOperatorsQuery() throws {
