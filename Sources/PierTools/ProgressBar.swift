@@ -48,12 +48,14 @@ extension String {
 /// piped or redirected output stays clean.
 public final class ProgressDisplay {
     private let bar: ProgressBar
+    private let unit: String
     private let enabled: Bool
     private let started = ContinuousClock.now
     private var lastDrawn: ContinuousClock.Instant?
 
-    public init(total: Int64, enabled: Bool = isatty(STDERR_FILENO) == 1) {
+    public init(total: Int64, unit: String = "records", enabled: Bool = isatty(STDERR_FILENO) == 1) {
         bar = ProgressBar(total: total)
+        self.unit = unit
         self.enabled = enabled
     }
 
@@ -75,6 +77,6 @@ public final class ProgressDisplay {
     private func draw(done: Int64, now: ContinuousClock.Instant) {
         let elapsed = now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        FileHandle.standardError.write(Data(("\r" + bar.render(done: done, elapsedSeconds: seconds) + "\u{1B}[K").utf8))
+        FileHandle.standardError.write(Data(("\r" + bar.render(done: done, elapsedSeconds: seconds, unit: unit) + "\u{1B}[K").utf8))
     }
 }

@@ -29,8 +29,8 @@ public struct RecordConsumer {
         self.options = options
     }
 
-    /// Returns how many records were written.
-    public func run(writer: RecordWriter, output: OutputSink) async throws -> Int {
+    /// Returns how many records were written. `progress`, given with `maxRecords`, is told each batch.
+    public func run(writer: RecordWriter, output: OutputSink, progress: ProgressDisplay? = nil) async throws -> Int {
         let topic = options.topic
         let partitions = try await session.partitions(of: topic, only: options.partition)
         var committed: [Int32: Int64] = [:]
@@ -76,6 +76,7 @@ public struct RecordConsumer {
                 }
             }
             try output.flush()
+            progress?.update(done: Int64(written))
             if let group = options.group, let coordinator, positions != lastCommitted {
                 try await coordinator.commitOffsets(group: group, [topic: positions])
                 lastCommitted = positions
@@ -86,6 +87,7 @@ public struct RecordConsumer {
                 break
             }
         }
+        progress?.finish(done: Int64(written))
         return written
     }
 

@@ -51,7 +51,11 @@ struct ConsumeCommand: AsyncParsableCommand {
             if let offset { options.start = .offset(offset) }
             if let fromTime { options.start = .time(try TimeArgument.milliseconds(fromTime, option: "--from-time")) }
             let writer = RecordWriter(format: format, printKey: printKey, delimiter: Delimiter.bytes(delimiter))
-            _ = try await RecordConsumer(session: session, options: options).run(writer: writer, output: OutputSink())
+            // A bar only when the records go elsewhere than the terminal it is drawn on, and the end is known.
+            let progress = maxRecords.flatMap { total in
+                isatty(STDOUT_FILENO) == 0 && isatty(STDERR_FILENO) == 1 ? ProgressDisplay(total: Int64(total)) : nil
+            }
+            _ = try await RecordConsumer(session: session, options: options).run(writer: writer, output: OutputSink(), progress: progress)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PierTestSupport
 import Testing
 
 /// `pier produce` and `pier consume` against a real `pier serve`.
@@ -34,6 +35,35 @@ import Testing
         try pierSucceeds(["produce", "audit", "--key-separator", ":", "--file", file.path], broker: broker)
         #expect(try pierSucceeds(["consume", "audit", "--offset", "2", "--print-key", "--max-records", "2"], broker: broker) == "carol\topen\ndave\tclose\n")
         #expect(try pierFails(["produce", "audit", "--file", "/nonexistent/input"], broker: broker) == "Error: cannot read /nonexistent/input")
+        #expect(broker.stop() == 0)
+    }
+
+    /// Producing a file and consuming a known number of records into a file draw a progress bar on a
+    /// terminal (a pseudo-terminal from script(1)); piped, stderr carries only the summary.
+    @Test(.enabled(if: ExternalTool.mustRun("script")))
+    func longWorkShowsProgressOnATerminalOnly() throws {
+        let broker = try BrokerProcess()
+        try pierSucceeds(["topic", "create", "bulk"], broker: broker)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("pier-progress-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let input = work.appendingPathComponent("in.txt")
+        let lines = (0..<20_000).map { "record \($0)\n" }.joined()
+        try Data(lines.utf8).write(to: input)
+        let pier = PierBinary.url.path
+        let produced = try ExternalTool.run("script", arguments: [
+            "-qec", "\(pier) produce bulk --file \(input.path) --bootstrap-server \(broker.bootstrap)", "/dev/null"])
+        #expect(produced.contains("] 100%  \(lines.utf8.count)/\(lines.utf8.count) bytes  "), "\(produced)")
+        #expect(produced.contains("Produced 20000 records"))
+
+        let output = work.appendingPathComponent("out.txt")
+        let consumed = try ExternalTool.run("script", arguments: [
+            "-qec", "\(pier) consume bulk --from-beginning --max-records 20000 --bootstrap-server \(broker.bootstrap) > \(output.path)", "/dev/null"])
+        #expect(consumed.contains("] 100%  20000/20000 records  "), "\(consumed)")
+        #expect(try String(contentsOf: output, encoding: .utf8) == lines)
+
+        let piped = try PierBinary.run(["produce", "bulk", "--file", input.path, "--bootstrap-server", broker.bootstrap])
+        #expect(piped.stderr == "Produced 20000 records: bulk-0 from offset 20000 (20000)\n")
         #expect(broker.stop() == 0)
     }
 
