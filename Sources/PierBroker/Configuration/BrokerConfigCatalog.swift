@@ -37,6 +37,18 @@ enum BrokerConfigCatalog {
             String($0.offsetsRetentionMinutes)
         },
         parsed("offsets.retention.check.interval.ms", .long, "How often offset expiry runs.") { String($0.offsetsRetentionCheckIntervalMilliseconds) },
+        parsed("offsets.topic.num.partitions", .int, "Shards of consumer-group state (groups/shard-N.sqlite), Kafka's __consumer_offsets partitions.") {
+            String($0.groupShards)
+        },
+        parsed("group.initial.rebalance.delay.ms", .int, "An empty group's first rebalance waits this long for more members.") {
+            String($0.groupSettings.initialRebalanceDelayMilliseconds)
+        },
+        parsed("group.min.session.timeout.ms", .int, "Smallest session timeout a member may ask for.") {
+            String($0.groupSettings.minimumSessionTimeoutMilliseconds)
+        },
+        parsed("group.max.session.timeout.ms", .int, "Largest session timeout a member may ask for.") {
+            String($0.groupSettings.maximumSessionTimeoutMilliseconds)
+        },
         parsed("num.io.threads", .int, "Threads that run blocking storage calls.") { String($0.ioThreads) },
         parsed("log.flush.interval.ms", .long, "Unset leaves flushing to the operating system; 0 flushes every append.") { configuration in
             switch configuration.flushPolicy {

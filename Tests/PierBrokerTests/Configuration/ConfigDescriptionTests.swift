@@ -34,7 +34,7 @@ import Testing
 
     @Test func brokerSettingsAreStaticWithTheirEffectiveValues() throws {
         var configuration = BrokerConfiguration()
-        try configuration.apply(["broker.id": "7", "num.partitions": "3", "log.retention.ms": "5000"])
+        try configuration.apply(["broker.id": "7", "num.partitions": "3", "log.retention.ms": "5000", "group.initial.rebalance.delay.ms": "250"])
         let described = ConfigDescription.broker(configuration)
         #expect(described.allSatisfy { $0.readOnly })
         func entry(_ name: String) -> ConfigDescription? { described.first { $0.name == name } }
@@ -46,6 +46,10 @@ import Testing
             .init(name: "num.partitions", value: "1", source: .defaultConfig),
         ])
         #expect(entry("log.retention.ms")?.value == "5000")
+        #expect(entry("group.initial.rebalance.delay.ms")?.value == "250")
+        #expect(entry("group.initial.rebalance.delay.ms")?.source == .staticBrokerConfig)
+        #expect(entry("offsets.topic.num.partitions")?.value == "50")
+        #expect(entry("group.max.session.timeout.ms")?.value == "1800000")
         #expect(entry("log.retention.bytes")?.value == "-1")
         #expect(entry("log.retention.bytes")?.source == .defaultConfig)
         #expect(entry("auto.create.topics.enable")?.type == .boolean)

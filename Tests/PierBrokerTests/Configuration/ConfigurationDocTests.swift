@@ -35,18 +35,4 @@ import Testing
             #expect(line?.contains("| `\(definition.brokerSynonym ?? "")` |") == true, "\(definition.name)")
         }
     }
-
-    @Test func groupSettingsAreDocumentedWithTheirDefaults() throws {
-        let configuration = BrokerConfiguration()
-        let expected: [(String, String)] = [
-            ("offsets.topic.num.partitions", String(configuration.groupShards)),
-            ("group.initial.rebalance.delay.ms", String(configuration.groupSettings.initialRebalanceDelayMilliseconds)),
-            ("group.min.session.timeout.ms", String(configuration.groupSettings.minimumSessionTimeoutMilliseconds)),
-            ("group.max.session.timeout.ms", String(configuration.groupSettings.maximumSessionTimeoutMilliseconds)),
-        ]
-        for (name, value) in expected {
-            let row = try #require(Self.row(name), "\(name) is not in docs/configuration.md")
-            #expect(row[1] == "`\(value)`", "\(name)")
-        }
-    }
 }
