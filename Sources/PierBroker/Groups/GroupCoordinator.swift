@@ -236,10 +236,38 @@ final class GroupCoordinator: Sendable {
         var removedGroups: [String] = []
     }
 
-    /// `offsets.retention.minutes` (KIP-211): expires the committed offsets of Empty groups (members'
-    /// groups never lose theirs), then removes the Empty groups left with none. The SQL runs on the
-    /// storage threads; the lock is held only to pick the groups and to remove them.
+    /// `offsets.retention.minutes` (KIP-211): expires the committed offsets of Empty groups, then
+    /// removes the Empty groups left with none. A consumer group with members keeps the positions of
+    /// topics its members subscribe to and loses the others once they are a retention old, as in
+    /// Kafka. The SQL runs on the storage threads; the lock is held only to pick the groups and to
+    /// remove them.
     func expireOffsets(retentionMilliseconds: Int64) async throws -> OffsetExpiry {
+        let unsubscribed = try await expireUnsubscribedOffsets(retentionMilliseconds: retentionMilliseconds)
+        var expiry = try await expireEmptyGroupsOffsets(retentionMilliseconds: retentionMilliseconds)
+        expiry.expiredOffsets += unsubscribed
+        return expiry
+    }
+
+    /// Positions of consumer groups with members for topics none of them subscribes to any more.
+    private func expireUnsubscribedOffsets(retentionMilliseconds: Int64) async throws -> Int {
+        let now = clock()
+        let subscriptions = state.withLock { state in
+            state.groups.values.compactMap { group -> (String, Set<String>)? in
+                guard group.state != .empty, group.state != .dead, let topics = group.subscribedTopics else { return nil }
+                return (group.groupID, topics)
+            }
+        }
+        guard !subscriptions.isEmpty else { return 0 }
+        let shards = shards
+        return try await storageThreads.runIfActive {
+            try subscriptions.reduce(0) { total, entry in
+                total + (try shards.store(for: entry.0).expireUnsubscribedOffsets(
+                    groupID: entry.0, subscribedTopics: entry.1, now: now, retentionMilliseconds: retentionMilliseconds))
+            }
+        }
+    }
+
+    private func expireEmptyGroupsOffsets(retentionMilliseconds: Int64) async throws -> OffsetExpiry {
         struct Candidate: Sendable {
             var groupID: String
             var emptySince: Int64?

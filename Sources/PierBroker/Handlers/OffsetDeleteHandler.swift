@@ -14,7 +14,7 @@ struct OffsetDeleteHandler {
         if group.state != .empty && group.protocolType != "consumer" {
             return OffsetDeleteResponse(errorCode: ErrorCode.nonEmptyGroup.rawValue)
         }
-        let subscribed = group.state == .empty ? [] : Self.subscribedTopics(of: group)
+        let subscribed = group.state == .empty ? [] : group.subscribedTopics ?? []
         var response = OffsetDeleteResponse()
         var deletable: [(topic: String, partition: Int32)] = []
         for topic in request.topics {
@@ -26,18 +26,5 @@ struct OffsetDeleteHandler {
         }
         try await context.groups.deleteOffsets(groupID: request.groupId, partitions: deletable)
         return response
-    }
-
-    /// Topics in the members' consumer-protocol subscriptions (each starts with its version).
-    static func subscribedTopics(of group: ConsumerGroup) -> Set<String> {
-        guard group.protocolType == "consumer", let protocolName = group.protocolName else { return [] }
-        var topics: Set<String> = []
-        for member in group.orderedMembers {
-            guard var metadata = member.metadata(for: protocolName), let version = metadata.readInteger(as: Int16.self) else { continue }
-            if let subscription = try? ConsumerProtocolSubscription(from: &metadata, version: min(version, 3)) {
-                topics.formUnion(subscription.topics)
-            }
-        }
-        return topics
     }
 }

@@ -160,6 +160,20 @@ public final class GroupMetadataStore: Sendable {
         }
     }
 
+    /// Expires the positions of a group with members for topics outside `subscribedTopics`; returns how many went.
+    public func expireUnsubscribedOffsets(groupID: String, subscribedTopics: Set<String>, now: Int64,
+                                          retentionMilliseconds: Int64) throws(StorageError) -> Int {
+        // An array of strings always encodes; were it not to, expiring nothing is the safe answer.
+        guard let encoded = try? JSONSerialization.data(withJSONObject: subscribedTopics.sorted()),
+              let topics = String(data: encoded, encoding: .utf8) else { return 0 }
+        return try write("expiring unsubscribed offsets of \(groupID)") { db in
+            try db.cachedStatement(sql: GroupSQL.Statement.offsetsExpireGroupUnsubscribed).execute(arguments: [
+                "group_id": groupID, "subscribed_topics": topics, "now_ms": now, "retention_ms": retentionMilliseconds,
+            ])
+            return db.changesCount
+        }
+    }
+
     /// Removes a group whose offsets all expired, unless a commit gave it new ones meanwhile;
     /// returns whether it went.
     @discardableResult

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 @testable import PierBroker
+import PierProtocol
 import PierStorage
 import Testing
 
@@ -76,6 +77,45 @@ import Testing
         harness.clock.advance(by: 10 * Self.retention)
         #expect(try await expire(coordinator) == GroupCoordinator.OffsetExpiry())
         #expect(try await coordinator.committedOffsets(groupID: "g").count == 1)
+        #expect(coordinator.group("g")?.state == .stable)
+        coordinator.close()
+        try await harness.finish()
+    }
+
+    /// A consumer group with members loses, a retention after their commit, only the positions of
+    /// topics no member subscribes to; its subscribed topics keep theirs however old.
+    @Test func aStableGroupLosesOnlyThePositionsOfTopicsNoMemberSubscribesTo() async throws {
+        let harness = Harness()
+        let coordinator = try harness.coordinator()
+        var metadata = ByteBuffer()
+        metadata.writeInteger(Int16(1))
+        try ConsumerProtocolSubscription(topics: ["t"]).encode(into: &metadata, version: 1)
+        var request = ConsumerGroupTests.request(client: "a")
+        request.protocols = [GroupMember.SupportedProtocol(name: "range", metadata: metadata)]
+        let first = await coordinator.join(groupID: "g", request)
+        try #require(first.error == .memberIdRequired)
+        request.memberID = first.memberID
+        let join = Task { await coordinator.join(groupID: "g", request) }
+        while coordinator.group("g")?.members[first.memberID]?.isAwaitingJoin != true { await Task.yield() }
+        harness.clock.advance(by: 3_000)
+        coordinator.expireDeadlines()
+        try #require(await join.value.generation == 1)
+        _ = await coordinator.sync(groupID: "g", memberID: first.memberID, generation: 1, instanceID: nil, protocolType: nil, protocolName: nil, assignments: [:])
+        try #require(coordinator.group("g")?.subscribedTopics == ["t"])
+
+        let now = harness.clock.read()
+        let commit = await coordinator.commitOffsets(groupID: "g", memberID: first.memberID, generation: 1, instanceID: nil, offsets: [
+            CommittedOffset(topic: "t", partition: 0, offset: 10, commitTimestamp: now),
+            CommittedOffset(topic: "dropped", partition: 0, offset: 20, commitTimestamp: now),
+        ])
+        try #require(commit == .noError)
+        harness.clock.advance(by: Self.retention - 1)
+        #expect(try await expire(coordinator) == GroupCoordinator.OffsetExpiry())
+        harness.clock.advance(by: 1)
+        #expect(try await expire(coordinator) == GroupCoordinator.OffsetExpiry(expiredOffsets: 1))
+        #expect(try await coordinator.committedOffsets(groupID: "g").map(\.topic) == ["t"])
+        harness.clock.advance(by: 10 * Self.retention)
+        #expect(try await expire(coordinator) == GroupCoordinator.OffsetExpiry())
         #expect(coordinator.group("g")?.state == .stable)
         coordinator.close()
         try await harness.finish()
