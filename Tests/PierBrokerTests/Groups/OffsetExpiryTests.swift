@@ -12,12 +12,16 @@ import Testing
     typealias Harness = GroupCoordinatorTests.Harness
     static let retention: Int64 = 60_000
 
-    /// One member joins "g" and gets generation 1 (Stable); returns its id.
-    private func stableMember(_ coordinator: GroupCoordinator, _ harness: Harness) async throws -> String {
-        let first = await coordinator.join(groupID: "g", ConsumerGroupTests.request(client: "a"))
+    /// One member joins "g" and gets generation 1 (Stable); returns its id. `subscription`, when
+    /// given, is the member's consumer-protocol metadata (otherwise bytes no parser reads).
+    private func stableMember(_ coordinator: GroupCoordinator, _ harness: Harness, subscription: ByteBuffer? = nil) async throws -> String {
+        var request = ConsumerGroupTests.request(client: "a")
+        if let subscription { request.protocols = [GroupMember.SupportedProtocol(name: "range", metadata: subscription)] }
+        let first = await coordinator.join(groupID: "g", request)
         try #require(first.error == .memberIdRequired)
         let id = first.memberID
-        let join = Task { await coordinator.join(groupID: "g", ConsumerGroupTests.request(id, client: "a")) }
+        request.memberID = id
+        let join = Task { await coordinator.join(groupID: "g", request) }
         while coordinator.group("g")?.members[id]?.isAwaitingJoin != true { await Task.yield() }
         harness.clock.advance(by: 3_000)  // the initial rebalance delay
         coordinator.expireDeadlines()
@@ -90,21 +94,11 @@ import Testing
         var metadata = ByteBuffer()
         metadata.writeInteger(Int16(1))
         try ConsumerProtocolSubscription(topics: ["t"]).encode(into: &metadata, version: 1)
-        var request = ConsumerGroupTests.request(client: "a")
-        request.protocols = [GroupMember.SupportedProtocol(name: "range", metadata: metadata)]
-        let first = await coordinator.join(groupID: "g", request)
-        try #require(first.error == .memberIdRequired)
-        request.memberID = first.memberID
-        let join = Task { await coordinator.join(groupID: "g", request) }
-        while coordinator.group("g")?.members[first.memberID]?.isAwaitingJoin != true { await Task.yield() }
-        harness.clock.advance(by: 3_000)
-        coordinator.expireDeadlines()
-        try #require(await join.value.generation == 1)
-        _ = await coordinator.sync(groupID: "g", memberID: first.memberID, generation: 1, instanceID: nil, protocolType: nil, protocolName: nil, assignments: [:])
+        let member = try await stableMember(coordinator, harness, subscription: metadata)
         try #require(coordinator.group("g")?.subscribedTopics == ["t"])
 
         let now = harness.clock.read()
-        let commit = await coordinator.commitOffsets(groupID: "g", memberID: first.memberID, generation: 1, instanceID: nil, offsets: [
+        let commit = await coordinator.commitOffsets(groupID: "g", memberID: member, generation: 1, instanceID: nil, offsets: [
             CommittedOffset(topic: "t", partition: 0, offset: 10, commitTimestamp: now),
             CommittedOffset(topic: "dropped", partition: 0, offset: 20, commitTimestamp: now),
         ])
