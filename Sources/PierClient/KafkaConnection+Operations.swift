@@ -67,16 +67,12 @@ extension KafkaConnection {
     /// Reads records from `offset` on: the broker waits up to `maxWait` for `minBytes` to be there and
     /// returns at most `maxBytes` (at least one whole batch, whatever the limit).
     public func fetch(topic: String, partition: Int32, offset: Int64, maxWait: Duration, minBytes: Int32, maxBytes: Int32) async throws -> FetchedPartition {
-        let request = FetchRequest(
-            replicaId: -1, maxWaitMs: Self.milliseconds(maxWait), minBytes: minBytes, maxBytes: maxBytes,
-            topics: [.init(topic: topic, partitions: [.init(partition: partition, fetchOffset: offset, partitionMaxBytes: maxBytes)])])
-        let response = try await send(request)
-        try Self.check(response.errorCode, context: "fetch from \(topic)-\(partition)", message: nil)
-        guard let answer = response.responses.first(where: { $0.topic == topic })?.partitions.first(where: { $0.partitionIndex == partition }) else {
+        let fetched = try await fetch(topic: topic, offsets: [partition: offset], maxWait: maxWait, minBytes: minBytes,
+                                      maxBytes: maxBytes, partitionMaxBytes: maxBytes)
+        guard let answer = fetched[partition] else {
             throw KafkaClientError.protocolViolation("the Fetch response does not mention \(topic)-\(partition)")
         }
-        try Self.check(answer.errorCode, context: "fetch from \(topic)-\(partition) at offset \(offset)", message: nil)
-        return FetchedPartition(records: answer.records ?? ByteBuffer(), highWatermark: answer.highWatermark, logStartOffset: answer.logStartOffset)
+        return answer
     }
 
     /// Reads several partitions of a topic in one request: each from its offset, up to
