@@ -66,16 +66,16 @@ public final class Broker: Sendable {
                                          flushPolicy: configuration.flushPolicy, metrics: metrics, logger: logger)
         let groups = GroupCoordinator(shards: GroupShards(dataDirectory: configuration.dataDirectory, count: configuration.groupShards),
                                       settings: configuration.groupSettings, storageThreads: storageThreads, logger: logger)
-        do {
-            try groups.load()
-        } catch {
-            try? await storageThreads.shutdownGracefully()
-            throw error
-        }
+        // Shards are coordinated once this broker leads their `__consumer_offsets` partitions.
+        groups.coordinateNoShardsYet()
+        let topics = TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger)
+        let appends = AppendNotifier<TopicPartition>()
+        let groupShards = GroupShardLeadership(nodeID: configuration.nodeID, registry: registry, topics: topics, groups: groups,
+                                               appends: appends, logger: logger)
+        groups.shards.journal(to: groupShards)
         let context = BrokerContext(
             nodeID: configuration.nodeID, clusterID: clusterID, configuration: configuration, cluster: cluster,
-            topics: TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger),
-            registry: registry, appends: AppendNotifier(), groups: groups,
+            topics: topics, registry: registry, appends: appends, groups: groups, groupShards: groupShards,
             producerIDs: ProducerIDAllocator(cluster: cluster, nodeID: configuration.nodeID), storageThreads: storageThreads, logger: logger,
             metrics: metrics
         )
@@ -122,7 +122,11 @@ public final class Broker: Sendable {
                                     snapshot: { watcher.snapshot }, session: { session.current }, logger: logger)
         watcher.setListeners { listeners in
             listeners.brokersChanged = { controller.brokersChanged($0) }
-            listeners.topicChanged = { controller.topicChanged($0, $1) }
+            listeners.topicChanged = { name, snapshot in
+                controller.topicChanged(name, snapshot)
+                if name == GroupShardJournal.topic { groupShards.statesChanged(snapshot.topics[name]) }
+                if snapshot.topics[name] == nil { groupShards.topicDeleted(name) }
+            }
         }
         do {
             _ = try await context.blocking { try session.open() }
@@ -138,6 +142,13 @@ public final class Broker: Sendable {
         }
         try await context.blocking { watcher.start() }
         controller.campaign()
+        // Groups kept by an earlier run (before shards had journals, or on a broker alone) need
+        // their journal topic now, not only on a client's first FindCoordinator.
+        if !groups.shards.existingShards().isEmpty {
+            _ = try? await context.blocking {
+                try groupShards.internalTopic(replicationFactor: context.configuration.offsetsTopicReplicationFactor, cluster: cluster)
+            }
+        }
 
         // Group sessions and rebalance deadlines are checked ten times a second.
         let groupDeadlines = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
