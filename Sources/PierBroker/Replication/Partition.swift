@@ -89,9 +89,11 @@ struct Partition: Sendable, Equatable {
     // MARK: Events
 
     /// The coordination store's state for the partition was (re)read. Versions at or below the one
-    /// already applied change nothing, so the watcher may repeat itself.
-    mutating func stateRead(replicas: [Int32], state: PartitionState, znodeVersion: Int32, now: Int64) -> [Action] {
+    /// already applied change nothing, so the watcher may repeat itself. `logEndOffset` is the log's
+    /// as it is now (a new leader epoch starts there); nil keeps the one last reported.
+    mutating func stateRead(replicas: [Int32], state: PartitionState, znodeVersion: Int32, logEndOffset current: Int64? = nil, now: Int64) -> [Action] {
         guard self.state == nil || znodeVersion > self.znodeVersion else { return [] }
+        if let current { logEndOffset = current }
         let previous = role
         self.replicas = replicas
         self.state = state

@@ -59,6 +59,13 @@ import Testing
         #expect(partition.role == .leader(epoch: 6))
     }
 
+    @Test func aNewEpochStartsAtTheLogEndAsTheLogHasIt() {
+        var partition = Self.leader(logEnd: 10)
+        let actions = partition.stateRead(replicas: Self.replicas, state: Self.state(leader: 1, epoch: 6), znodeVersion: 4, logEndOffset: 17, now: 0)
+        #expect(actions == [.recordLeaderEpoch(6, startOffset: 17)])
+        #expect(partition.logEndOffset == 17)
+    }
+
     @Test func aLeaderThatLosesLeadershipFollowsTheNewLeader() {
         var partition = Self.leader()
         #expect(partition.stateRead(replicas: Self.replicas, state: Self.state(leader: 2, epoch: 6), znodeVersion: 4, now: 0)
