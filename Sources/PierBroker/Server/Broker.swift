@@ -56,10 +56,15 @@ public final class Broker: Sendable {
             try? await storageThreads.shutdownGracefully()
             throw error
         }
+        let topics = TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger)
+        let appends = AppendNotifier<TopicPartition>()
+        let replicas = ReplicaManager(nodeID: configuration.nodeID, settings: configuration.replication, cluster: cluster, registry: registry,
+                                      appends: appends, storageThreads: storageThreads, metrics: metrics, logger: logger)
         let context = BrokerContext(
             nodeID: configuration.nodeID, clusterID: clusterID, configuration: configuration, cluster: cluster,
-            topics: TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger),
-            registry: registry, appends: AppendNotifier(), groups: groups,
+            topics: topics, registry: registry, appends: appends,
+            replicas: replicas, stateSync: PartitionStateSync(cluster: cluster, topics: topics, replicas: replicas, logger: logger),
+            groups: groups,
             producerIDs: ProducerIDAllocator(cluster: cluster, nodeID: configuration.nodeID), storageThreads: storageThreads, logger: logger,
             metrics: metrics
         )
@@ -105,6 +110,16 @@ public final class Broker: Sendable {
         let groupDeadlines = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
             groups.expireDeadlines()
         }
+        // Roles from the coordination store before the first request, then the lag timer, then a
+        // periodic re-read so that changes made by other brokers arrive (until watches deliver them).
+        context.stateSync.syncAll()
+        replicas.start()
+        let stateSync = context.stateSync
+        let resyncLoop = group.next()
+        // The next pass starts a period after the previous one ended, so passes never overlap.
+        let resync = resyncLoop.scheduleRepeatedAsyncTask(initialDelay: PartitionStateSync.period, delay: PartitionStateSync.period) { _ in
+            storageThreads.runIfActive(eventLoop: resyncLoop) { stateSync.syncAll() }
+        }
         let readiness = Readiness()
         let heartbeat = group.next().scheduleRepeatedTask(
             initialDelay: .milliseconds(sessionTimeoutMilliseconds / 3), delay: .milliseconds(sessionTimeoutMilliseconds / 3)
@@ -122,7 +137,7 @@ public final class Broker: Sendable {
                                                   "data": "\(configuration.dataDirectory)", "cluster": "\(clusterID)"])
         readiness.listenerBound()
         return Broker(boundPort: port, context: context, inFlight: inFlight, group: group, channel: channel, store: store,
-                      session: session, timers: [heartbeat, groupDeadlines], readiness: readiness, logger: logger)
+                      session: session, timers: [heartbeat, groupDeadlines, resync], readiness: readiness, logger: logger)
     }
 
     private init(boundPort: Int, context: BrokerContext, inFlight: InFlightRequests, group: MultiThreadedEventLoopGroup, channel: any Channel,
@@ -184,6 +199,7 @@ public final class Broker: Sendable {
         try? await channel.close()
         await inFlight.drained(timeout: Self.drainTimeout)
         for timer in timers { timer.cancel() }
+        await context.replicas.stop()
         context.groups.close()
         // Closes every connection; no request is running any more unless the drain timed out.
         try? await group.shutdownGracefully()
