@@ -25,9 +25,23 @@ public final class Broker: Sendable {
     private let stopping = Mutex<Task<Void, Never>?>(nil)
     private let readiness: Readiness
 
-    /// How long the broker's coordination session survives without heartbeats (Kafka's
-    /// `zookeeper.session.timeout.ms` default).
-    static let sessionTimeoutMilliseconds: Int64 = 18_000
+    /// Opens the coordination store the URI names; a SQLite file's directory is created if missing.
+    static func openCoordination(_ uri: CoordinationURI) throws -> SQLiteZnodeStore {
+        switch uri {
+        case .sqlite(let path):
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return try SQLiteZnodeStore(path: path)
+        case .zookeeper:
+            throw CoordinationUnavailable(uri: uri, reason: "this build has no ZooKeeper client")
+        }
+    }
+
+    struct CoordinationUnavailable: Error, CustomStringConvertible {
+        var uri: CoordinationURI
+        var reason: String
+        var description: String { "cannot use coordination \(uri): \(reason)" }
+    }
 
     /// Starts a broker from Kafka-style settings (`listeners`, `log.dirs`, `node.id`, ...): the
     /// properties file's, then the command line's on top. Metrics go to `metricsFactory`
@@ -38,7 +52,7 @@ public final class Broker: Sendable {
         var configuration = BrokerConfiguration()
         try configuration.apply(settings)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let store = try SQLiteZnodeStore(path: configuration.dataDirectory + "/coordination.db")
+        let store = try openCoordination(configuration.coordination)
         let cluster = ClusterMetadata(store: store)
         try cluster.ensureSkeleton()
         let clusterID = try cluster.clusterID { TopicAssignment(topicID: UUID(), replicas: [:]).topicID }
@@ -96,6 +110,7 @@ public final class Broker: Sendable {
         }
         let port = channel.localAddress?.port ?? configuration.listenerPort
 
+        let sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
         let session = try store.openSession(timeoutMilliseconds: sessionTimeoutMilliseconds, description: "broker \(configuration.nodeID)")
         // Clients learn brokers' addresses from the registration (Metadata, FindCoordinator,
         // DescribeCluster): it holds the advertised address, as Kafka's broker registration does.
@@ -103,7 +118,8 @@ public final class Broker: Sendable {
         let registration = BrokerRegistration(
             host: advertised.host, port: Int32(advertised.port), registeredAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)
         )
-        try await register(cluster: cluster, nodeID: configuration.nodeID, registration: registration, session: session, logger: logger)
+        try await register(cluster: cluster, nodeID: configuration.nodeID, registration: registration, session: session,
+                           sessionTimeoutMilliseconds: sessionTimeoutMilliseconds, logger: logger)
         _ = try cluster.electController(configuration.nodeID, session: session, nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
 
         // Group sessions and rebalance deadlines are checked ten times a second.
@@ -158,7 +174,8 @@ public final class Broker: Sendable {
     /// A restarted broker may find its previous registration still there until that session
     /// expires; it waits for it rather than failing, as a ZooKeeper-based Kafka broker does.
     private static func register(
-        cluster: ClusterMetadata, nodeID: Int32, registration: BrokerRegistration, session: SessionID, logger: Logger
+        cluster: ClusterMetadata, nodeID: Int32, registration: BrokerRegistration, session: SessionID,
+        sessionTimeoutMilliseconds: Int64, logger: Logger
     ) async throws {
         let deadline = Date().addingTimeInterval(Double(sessionTimeoutMilliseconds) / 1000 * 2)
         while true {
