@@ -76,6 +76,9 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
             return
         }
         replica.configuration.withLock { $0 = configuration }
+        // The same version again (a periodic re-read, or the watcher after this broker's own ISR
+        // write) changes nothing and wakes nobody.
+        if let known = replica.machine.withLock({ $0.state == nil ? nil : $0.znodeVersion }), known >= znodeVersion { return }
         let log = replica.log
         apply(to: partition, replica) { machine, now in
             machine.stateRead(replicas: assigned, state: state, znodeVersion: znodeVersion, logEndOffset: log.logEndOffset, now: now)
@@ -84,10 +87,14 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
         appends.appended(to: partition)
     }
 
+    /// Forgets the partition and deletes this broker's replica of it (Kafka's StopReplica with
+    /// deletion): the topic is gone, or the partition was moved to other brokers.
     func partitionRemoved(_ partition: TopicPartition) {
         guard replicas.withLock({ $0.removeValue(forKey: partition) }) != nil else { return }
         stopFetching(partition)
+        registry.remove(partition)
         appends.appended(to: partition)
+        logger.info("replica removed", metadata: ["partition": "\(partition)"])
     }
 
     func brokersChanged(_ brokers: [Int32: BrokerRegistration]) {

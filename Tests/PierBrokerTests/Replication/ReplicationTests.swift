@@ -15,13 +15,14 @@ import Testing
     /// Leader broker 1 and follower 2 of `replicated-0` (replicas [1, 2], ISR [1, 2], epoch 0).
     static func withPair(
         leaderSettings: [String: String] = [:], topicConfigs: [String: String] = [:], startFollower: Bool = true,
+        engines: (leader: StorageEngine, follower: StorageEngine) = (.sqlite, .sqlite),
         _ body: (BrokerContext, InProcessFollower) async throws -> Void
     ) async throws {
-        var settings = ["node.id": "1", "replica.fetch.wait.max.ms": "100"]
+        var settings = ["node.id": "1", "replica.fetch.wait.max.ms": "100", "storage.engine": engines.leader.rawValue]
         settings.merge(leaderSettings) { $1 }
         try await InProcessBroker.run(settings: settings) { broker in
             let context = broker.context
-            let follower = try InProcessFollower(nodeID: 2, sharing: context)
+            let follower = try InProcessFollower(nodeID: 2, sharing: context, engine: engines.follower)
             do {
                 try context.topics.create(TopicManager.Creation(name: partition.topic, assignments: [0: [1, 2]], configs: topicConfigs))
                 if startFollower { try follower.learn(partition, configuration: context.topics.configuration(overrides: topicConfigs)) }
@@ -69,8 +70,12 @@ import Testing
         Issue.record("not within \(seconds) s: \(what)")
     }
 
-    @Test func acksAllAnswersOnceTheFollowerHasTheBatchAndConsumersSeeItThen() async throws {
-        try await Self.withPair { leader, follower in
+    /// Every pairing of engines: batches ship as batches, so a replica may use the other engine.
+    static let enginePairs: [(StorageEngine, StorageEngine)] = [(.sqlite, .sqlite), (.segments, .segments), (.sqlite, .segments), (.segments, .sqlite)]
+
+    @Test(arguments: enginePairs)
+    func acksAllAnswersOnceTheFollowerHasTheBatchAndConsumersSeeItThen(leaderEngine: StorageEngine, followerEngine: StorageEngine) async throws {
+        try await Self.withPair(engines: (leaderEngine, followerEngine)) { leader, follower in
             let answer = try await Self.produce(leader, ["a", "b", "c"])
             #expect(answer.errorCode == ErrorCode.noError.rawValue)
             #expect(answer.baseOffset == 0)

@@ -15,13 +15,14 @@ final class InProcessFollower {
     private let storageThreads: NIOThreadPool
     private let cluster: ClusterMetadata
 
-    init(nodeID: Int32, sharing leader: BrokerContext, settings: ReplicationSettings = ReplicationSettings(fetchBackoffMilliseconds: 50)) throws {
+    init(nodeID: Int32, sharing leader: BrokerContext, engine: StorageEngine = .sqlite,
+         settings: ReplicationSettings = ReplicationSettings(fetchBackoffMilliseconds: 50)) throws {
         self.nodeID = nodeID
         cluster = leader.cluster
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("pier-follower-\(UUID().uuidString)")
         var logger = Logger(label: "pier-test-follower")
         logger.logLevel = .warning
-        registry = PartitionRegistry(dataDirectory: dataDirectory.path, engine: .sqlite, flushPolicy: .operatingSystem, logger: logger)
+        registry = PartitionRegistry(dataDirectory: dataDirectory.path, engine: engine, flushPolicy: .operatingSystem, logger: logger)
         storageThreads = NIOThreadPool(numberOfThreads: 2)
         storageThreads.start()
         manager = ReplicaManager(nodeID: nodeID, settings: settings, cluster: cluster, registry: registry, appends: AppendNotifier(),
