@@ -18,8 +18,10 @@ public final class Broker: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let store: SQLiteZnodeStore
-    private let session: SessionID
-    /// The coordination heartbeat and the group deadline check.
+    private let session: CoordinationSession
+    let watcher: MetadataWatcher
+    let controller: Controller
+    /// The group deadline check.
     private let timers: [RepeatedTask]
     private let logger: Logger
     private let stopping = Mutex<Task<Void, Never>?>(nil)
@@ -110,54 +112,56 @@ public final class Broker: Sendable {
         }
         let port = channel.localAddress?.port ?? configuration.listenerPort
 
-        let sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
-        let session = try store.openSession(timeoutMilliseconds: sessionTimeoutMilliseconds, description: "broker \(configuration.nodeID)")
         // Clients learn brokers' addresses from the registration (Metadata, FindCoordinator,
         // DescribeCluster): it holds the advertised address, as Kafka's broker registration does.
         let advertised = configuration.advertisedListener ?? AdvertisedListener(host: configuration.listenerHost, port: port)
         let registration = BrokerRegistration(
             host: advertised.host, port: Int32(advertised.port), registeredAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)
         )
-        try await register(cluster: cluster, nodeID: configuration.nodeID, registration: registration, session: session,
-                           sessionTimeoutMilliseconds: sessionTimeoutMilliseconds, logger: logger)
-        _ = try cluster.electController(configuration.nodeID, session: session, nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        let readiness = Readiness()
+        let session = CoordinationSession(store: store, cluster: cluster, nodeID: configuration.nodeID,
+                                          timeoutMilliseconds: configuration.sessionTimeoutMilliseconds, registration: registration,
+                                          readiness: readiness, logger: logger)
+        let watcher = MetadataWatcher(cluster: cluster, topics: context.topics, registry: registry, nodeID: configuration.nodeID, logger: logger)
+        let controller = Controller(cluster: cluster, nodeID: configuration.nodeID, configuration: configuration, topics: context.topics,
+                                    snapshot: { watcher.snapshot }, session: { session.current }, logger: logger)
+        watcher.setListeners { listeners in
+            listeners.observer = replicas
+            listeners.brokersChanged = { controller.brokersChanged($0) }
+            listeners.topicChanged = { controller.topicChanged($0, $1) }
+        }
+        do {
+            _ = try await context.blocking { try session.open() }
+        } catch {
+            try? await channel.close()
+            try? await storageThreads.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        session.onRenewal { _ in
+            watcher.resynchronize()
+            controller.campaign()
+        }
+        try await context.blocking { watcher.start() }
+        controller.campaign()
+        // Roles are known from the watcher's first read; the lag timer runs from now.
+        replicas.start()
 
         // Group sessions and rebalance deadlines are checked ten times a second.
         let groupDeadlines = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
             groups.expireDeadlines()
         }
-        // Roles from the coordination store before the first request, then the lag timer, then a
-        // periodic re-read so that changes made by other brokers arrive (until watches deliver them).
-        context.stateSync.syncAll()
-        replicas.start()
-        let stateSync = context.stateSync
-        let resyncLoop = group.next()
-        // The next pass starts a period after the previous one ended, so passes never overlap.
-        let resync = resyncLoop.scheduleRepeatedAsyncTask(initialDelay: PartitionStateSync.period, delay: PartitionStateSync.period) { _ in
-            storageThreads.runIfActive(eventLoop: resyncLoop) { stateSync.syncAll() }
-        }
-        let readiness = Readiness()
-        let heartbeat = group.next().scheduleRepeatedTask(
-            initialDelay: .milliseconds(sessionTimeoutMilliseconds / 3), delay: .milliseconds(sessionTimeoutMilliseconds / 3)
-        ) { _ in
-            do {
-                try store.heartbeat(session)
-                readiness.coordinationAnswered(true)
-            } catch {
-                readiness.coordinationAnswered(false)
-                logger.error("coordination heartbeat failed", metadata: ["error": "\(error)"])
-            }
-        }
         logger.info("broker started", metadata: ["node": "\(configuration.nodeID)", "listener": "\(configuration.listenerHost):\(port)",
-                                                  "advertised": "\(advertised.host):\(advertised.port)",
+                                                  "advertised": "\(advertised.host):\(advertised.port)", "coordination": "\(configuration.coordination)",
                                                   "data": "\(configuration.dataDirectory)", "cluster": "\(clusterID)"])
         readiness.listenerBound()
         return Broker(boundPort: port, context: context, inFlight: inFlight, group: group, channel: channel, store: store,
-                      session: session, timers: [heartbeat, groupDeadlines, resync], readiness: readiness, logger: logger)
+                      session: session, watcher: watcher, controller: controller, timers: [groupDeadlines], readiness: readiness, logger: logger)
     }
 
     private init(boundPort: Int, context: BrokerContext, inFlight: InFlightRequests, group: MultiThreadedEventLoopGroup, channel: any Channel,
-                 store: SQLiteZnodeStore, session: SessionID, timers: [RepeatedTask], readiness: Readiness, logger: Logger) {
+                 store: SQLiteZnodeStore, session: CoordinationSession, watcher: MetadataWatcher, controller: Controller,
+                 timers: [RepeatedTask], readiness: Readiness, logger: Logger) {
         self.boundPort = boundPort
         self.nodeID = context.nodeID
         self.context = context
@@ -166,25 +170,11 @@ public final class Broker: Sendable {
         self.channel = channel
         self.store = store
         self.session = session
+        self.watcher = watcher
+        self.controller = controller
         self.timers = timers
         self.readiness = readiness
         self.logger = logger
-    }
-
-    /// A restarted broker may find its previous registration still there until that session
-    /// expires; it waits for it rather than failing, as a ZooKeeper-based Kafka broker does.
-    private static func register(
-        cluster: ClusterMetadata, nodeID: Int32, registration: BrokerRegistration, session: SessionID,
-        sessionTimeoutMilliseconds: Int64, logger: Logger
-    ) async throws {
-        let deadline = Date().addingTimeInterval(Double(sessionTimeoutMilliseconds) / 1000 * 2)
-        while true {
-            let result = Result { () throws(ClusterMetadataError) in try cluster.registerBroker(nodeID, registration, session: session) }
-            guard case .failure(let error) = result else { return }
-            guard error == .brokerAlreadyRegistered(nodeID), Date() < deadline else { throw error }
-            logger.notice("broker id still registered by an earlier session; waiting for it to expire", metadata: ["node": "\(nodeID)"])
-            try await Task.sleep(for: .seconds(1))
-        }
     }
 
     /// Waits until the listener closes (after `shutdown`).
@@ -216,13 +206,16 @@ public final class Broker: Sendable {
         try? await channel.close()
         await inFlight.drained(timeout: Self.drainTimeout)
         for timer in timers { timer.cancel() }
+        // No more roles from the store, then no more fetching or ISR checks, before the logs close.
+        watcher.stop()
         await context.replicas.stop()
         context.groups.close()
         // Closes every connection; no request is running any more unless the drain timed out.
         try? await group.shutdownGracefully()
         context.registry.closeAll()
         try? await context.storageThreads.shutdownGracefully()
-        do { try store.closeSession(session) } catch { logger.warning("closing the coordination session failed", metadata: ["error": "\(error)"]) }
+        controller.stop()
+        session.close()
         store.close()
         logger.info("broker stopped", metadata: ["node": "\(nodeID)"])
     }

@@ -31,7 +31,7 @@ import Testing
             let stored = try #require(try context.cluster.partitionState("epochs", 0))
             try context.cluster.updatePartitionState("epochs", 0, PartitionState(leader: 1, leaderEpoch: 3, isr: [1], controllerEpoch: 1),
                                                      expectedVersion: stored.version)
-            try await context.blocking { context.stateSync.syncAll() }
+            try await context.blocking { try context.stateSync.sync(topic: "epochs") }
             _ = try log.append([AppendableBatch(raw: try batch.encoded(), decoded: batch)], as: .leader(leaderEpoch: 3, logAppendTime: nil))
 
             #expect(try await Self.ask(context, leaderEpoch: 0) == .init(errorCode: 0, partition: 0, leaderEpoch: 0, endOffset: 3))
@@ -48,7 +48,7 @@ import Testing
             let next = try #require(try context.cluster.partitionState("epochs", 0))
             try context.cluster.updatePartitionState("epochs", 0, PartitionState(leader: 2, leaderEpoch: 4, isr: [2], controllerEpoch: 1),
                                                      expectedVersion: next.version)
-            try await context.blocking { context.stateSync.syncAll() }
+            try await context.blocking { try context.stateSync.sync(topic: "epochs") }
             #expect(try await Self.ask(context, leaderEpoch: 0).errorCode == ErrorCode.notLeaderOrFollower.rawValue)
         }
     }

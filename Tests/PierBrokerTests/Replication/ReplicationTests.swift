@@ -154,7 +154,7 @@ import Testing
             try leader.cluster.updatePartitionState(Self.partition.topic, Self.partition.partition,
                                                     PartitionState(leader: 1, leaderEpoch: 2, isr: [1], controllerEpoch: 1),
                                                     expectedVersion: stored.version)
-            try await leader.blocking { leader.stateSync.syncAll() }
+            try await leader.blocking { try leader.stateSync.sync(topic: Self.partition.topic) }
             #expect(try await Self.produce(leader, ["d", "e"]).errorCode == ErrorCode.noError.rawValue)
 
             // The leader's largest epoch up to 1 is 0, ending at 3: the follower keeps a, b, c, drops x, y.
@@ -171,7 +171,7 @@ import Testing
             try leader.cluster.updatePartitionState(Self.partition.topic, Self.partition.partition,
                                                     PartitionState(leader: 2, leaderEpoch: 1, isr: [1, 2], controllerEpoch: 1),
                                                     expectedVersion: stored.version)
-            try await leader.blocking { leader.stateSync.syncAll() }
+            try await leader.blocking { try leader.stateSync.sync(topic: Self.partition.topic) }
             let batch = try RecordBatch.make(records: [NewRecord(key: nil, value: ByteBuffer(string: "v"), timestamp: 1)]).encoded()
             let request = ProduceRequest(acks: 1, timeoutMs: 1_000, topicData: [
                 .init(name: Self.partition.topic, partitionData: [.init(index: 0, records: batch)]),
