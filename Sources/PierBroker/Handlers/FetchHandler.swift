@@ -32,9 +32,18 @@ struct FetchHandler {
             if read.bytes >= Int(request.minBytes) || read.hasErrors || seen.isEmpty || remaining <= .zero {
                 // Replication traffic is not consumption: the byte and record counters stay the clients'.
                 if follower == nil { count(read, of: wanted) }
-                return FetchResponse(errorCode: ErrorCode.noError.rawValue, sessionId: 0, responses: read.topics)
+                var response = FetchResponse(errorCode: ErrorCode.noError.rawValue, sessionId: 0, responses: read.topics)
+                if version >= 16 { response.nodeEndpoints = endpoints(of: wanted) }
+                return response
             }
             _ = await context.appends.waitForAppend(after: seen, timeout: remaining)
+        }
+    }
+
+    /// The registered addresses of the leaders named in `current_leader` (v16+), so the client can go there at once.
+    private func endpoints(of wanted: [WantedTopic]) -> [FetchResponse.NodeEndpoint] {
+        Set(wanted.flatMap(\.partitions).map(\.leader.leaderId).filter { $0 >= 0 }).sorted().compactMap { id in
+            context.replicas.address(of: id).map { FetchResponse.NodeEndpoint(nodeId: id, host: $0.host, port: $0.port, rack: $0.rack) }
         }
     }
 

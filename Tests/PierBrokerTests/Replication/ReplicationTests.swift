@@ -189,6 +189,11 @@ import Testing
             let data = try #require(fetched.responses.first?.partitions.first)
             #expect(data.errorCode == ErrorCode.fencedLeaderEpoch.rawValue)
             #expect(data.currentLeader == FetchResponse.LeaderIdAndEpoch(leaderId: 2, leaderEpoch: 1))
+            #expect(fetched.nodeEndpoints.isEmpty, "endpoints come with v16")
+            var byID = fetch
+            byID.topics[0].topicId = KafkaUUID(try #require(try leader.topics.view(Self.partition.topic)).topicID)
+            let newer = try await FetchHandler(context: leader).response(to: byID, version: 16)
+            #expect(newer.nodeEndpoints.map(\.nodeId) == [2])
         }
     }
 }
