@@ -1,4 +1,5 @@
 import Foundation
+import MetricsTestKit
 import NIOCore
 @testable import PierBroker
 import PierCoordination
@@ -15,12 +16,12 @@ import Testing
     /// Leader broker 1 and follower 2 of `replicated-0` (replicas [1, 2], ISR [1, 2], epoch 0).
     static func withPair(
         leaderSettings: [String: String] = [:], topicConfigs: [String: String] = [:], startFollower: Bool = true,
-        engines: (leader: StorageEngine, follower: StorageEngine) = (.sqlite, .sqlite),
+        engines: (leader: StorageEngine, follower: StorageEngine) = (.sqlite, .sqlite), metrics: TestMetrics = TestMetrics(),
         _ body: (BrokerContext, InProcessFollower) async throws -> Void
     ) async throws {
         var settings = ["node.id": "1", "replica.fetch.wait.max.ms": "100", "storage.engine": engines.leader.rawValue]
         settings.merge(leaderSettings) { $1 }
-        try await InProcessBroker.run(settings: settings) { broker in
+        try await InProcessBroker.run(settings: settings, metricsFactory: metrics) { broker in
             let context = broker.context
             let follower = try InProcessFollower(nodeID: 2, sharing: context, engine: engines.follower)
             do {
@@ -114,8 +115,9 @@ import Testing
     }
 
     @Test func aLaggingFollowerLeavesTheISRThenRejoinsWhenCaughtUp() async throws {
+        let metrics = TestMetrics()
         try await Self.withPair(leaderSettings: ["replica.lag.time.max.ms": "300"], topicConfigs: ["min.insync.replicas": "2"],
-                                startFollower: false) { leader, follower in
+                                startFollower: false, metrics: metrics) { leader, follower in
             // With the follower silent, the ISR shrinks to the leader while the produce waits:
             // the batch commits but is answered NOT_ENOUGH_REPLICAS_AFTER_APPEND.
             let waited = try await Self.produce(leader, ["first"])
@@ -124,6 +126,8 @@ import Testing
             #expect(stored.state.isr == [1])
             #expect(stored.state.leaderEpoch == 0)
             #expect(leader.replicas.underReplicatedCount == 1)
+            #expect(try metrics.expectCounter(BrokerMetricNames.isrShrinks).totalValue == 1)
+            #expect(try metrics.expectCounter(BrokerMetricNames.isrExpands).totalValue == 0)
             // Now refused before the append.
             let refused = try await Self.produce(leader, ["refused"])
             #expect(refused.errorCode == ErrorCode.notEnoughReplicas.rawValue)
@@ -134,6 +138,7 @@ import Testing
                 try leader.cluster.partitionState(Self.partition.topic, Self.partition.partition)?.state.isr == [1, 2]
             }
             #expect(leader.replicas.underReplicatedCount == 0)
+            #expect(try metrics.expectCounter(BrokerMetricNames.isrExpands).totalValue == 1)
             let accepted = try await Self.produce(leader, ["second"])
             #expect(accepted.errorCode == ErrorCode.noError.rawValue)
             #expect(try Self.values(in: try #require(follower.registry.openLog(for: Self.partition))) == ["first", "second"])

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 @testable import PierBroker
 
 /// A broker started inside the test process on a free loopback port and a throwaway data
@@ -10,13 +11,13 @@ final class InProcessBroker {
 
     var context: BrokerContext { broker.context }
 
-    init(settings: [String: String] = [:], dataDirectory: URL? = nil) async throws {
+    init(settings: [String: String] = [:], dataDirectory: URL? = nil, metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance) async throws {
         self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pier-broker-\(UUID().uuidString)")
         var all = ["listeners": "127.0.0.1:0", "log.dirs": self.dataDirectory.path]
         all.merge(settings) { $1 }
         var logger = Logger(label: "pier-test")
         logger.logLevel = .warning
-        broker = try await Broker.start(settings: all, logger: logger)
+        broker = try await Broker.start(settings: all, logger: logger, metricsFactory: metricsFactory)
     }
 
     func stop() async {
