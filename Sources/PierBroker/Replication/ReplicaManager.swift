@@ -76,8 +76,8 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
             return
         }
         replica.configuration.withLock { $0 = configuration }
-        // The same version again (a periodic re-read, or the watcher after this broker's own ISR
-        // write) changes nothing and wakes nobody.
+        // The same version again (the watcher after this broker's own ISR write, a config change, a
+        // request that read the store itself) changes nothing and wakes nobody.
         if let known = replica.machine.withLock({ $0.state == nil ? nil : $0.znodeVersion }), known >= znodeVersion { return }
         let log = replica.log
         apply(to: partition, replica) { machine, now in
