@@ -170,6 +170,32 @@ import Testing
         }
     }
 
+    @Test func aFetchWithReplicaStateIsAFollowersAndMovesTheHighWatermark() async throws {
+        try await Self.withPair(startFollower: false) { leader, _ in
+            #expect(try await Self.produce(leader, ["a", "b", "c"], acks: 1).errorCode == ErrorCode.noError.rawValue)
+            let topicID = KafkaUUID(try #require(try leader.topics.view(Self.partition.topic)).topicID)
+            func fetchAsReplica(_ replica: Int32, from offset: Int64) async throws -> FetchResponse.PartitionData {
+                var request = FetchRequest(maxWaitMs: 0, minBytes: 0, topics: [
+                    .init(topicId: topicID, partitions: [.init(partition: 0, currentLeaderEpoch: 0, fetchOffset: offset, partitionMaxBytes: 1 << 20)]),
+                ])
+                request.replicaState = FetchRequest.ReplicaState(replicaId: replica, replicaEpoch: -1)
+                return try #require(try await FetchHandler(context: leader).response(to: request, version: 15).responses.first?.partitions.first)
+            }
+            // Broker 2 reads past the high watermark, up to the log end.
+            let first = try await fetchAsReplica(2, from: 0)
+            #expect(first.errorCode == ErrorCode.noError.rawValue)
+            #expect(try RecordBatchSequence(first.records ?? ByteBuffer()).decodeAll().flatMap(\.records).count == 3)
+            #expect(first.highWatermark == 0, "broker 2 has not said it has them yet")
+            #expect(try await Self.consume(leader).values.isEmpty)
+            // Its next fetch offset says it has them: committed.
+            let second = try await fetchAsReplica(2, from: 3)
+            #expect(second.highWatermark == 3)
+            #expect(try await Self.consume(leader).values == ["a", "b", "c"])
+            // A broker that is no replica of the partition is refused.
+            #expect(try await fetchAsReplica(7, from: 0).errorCode == ErrorCode.notLeaderOrFollower.rawValue)
+        }
+    }
+
     @Test func onlyTheLeaderAcceptsProduceAndItNamesTheLeader() async throws {
         try await Self.withPair { leader, follower in
             let stored = try #require(try leader.cluster.partitionState(Self.partition.topic, Self.partition.partition))
