@@ -7,7 +7,8 @@ import PackageDescription
 //   PierProtocol -> NIOCore                                  (codecs know nothing of storage)
 //   PierStorage -> PierRecords, GRDB                         (partition logs; knows nothing of the network)
 //   PierCoordination -> GRDB                                 (znodes in SQLite)
-//   PierBroker -> NIOCore                                    (connections, configuration, topic rules)
+//   PierBroker -> PierProtocol, PierStorage, PierCoordination, PierClient, NIOCore
+//                                                           (connections, handlers, topics, replication; followers fetch through PierClient)
 //   PierClient -> PierProtocol, PierRecords, NIOPosix        (a small Kafka client; knows nothing of the broker)
 //   PierPerf -> PierClient, Histogram                        (the load generators behind `pier perf`)
 //   PierObservability -> NIOHTTP1, Prometheus, Logging       (admin listener, Prometheus registry, JSON logs; knows nothing of the broker)
@@ -91,6 +92,8 @@ let package = Package(
             name: "PierBroker",
             dependencies: [
                 "PierProtocol", "PierRecords", "PierStorage", "PierCoordination",
+                // Followers fetch from leaders over the same small Kafka client the tools use.
+                "PierClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -25,6 +25,24 @@ import Testing
         #expect(TopicConfiguration(overrides: [:], brokerDefaults: config.settings).retentionMilliseconds == 60000)
     }
 
+    @Test func replicationSettingsWithKafkasDefaults() throws {
+        var config = BrokerConfiguration()
+        #expect(config.replication == ReplicationSettings(
+            lagTimeMaxMilliseconds: 30_000, fetchWaitMaxMilliseconds: 500, fetchMaxBytes: 1_048_576,
+            fetchResponseMaxBytes: 10_485_760, fetchBackoffMilliseconds: 1_000
+        ))
+        try config.apply(["replica.lag.time.max.ms": "400", "replica.fetch.wait.max.ms": "50", "replica.fetch.max.bytes": "4096",
+                          "replica.fetch.response.max.bytes": "8192", "replica.fetch.backoff.ms": "20"])
+        #expect(config.replication == ReplicationSettings(
+            lagTimeMaxMilliseconds: 400, fetchWaitMaxMilliseconds: 50, fetchMaxBytes: 4096, fetchResponseMaxBytes: 8192, fetchBackoffMilliseconds: 20
+        ))
+        #expect(throws: BrokerConfiguration.Problem.self) { try config.apply(["replica.lag.time.max.ms": "0"]) }
+        #expect(throws: BrokerConfiguration.Problem.self) { try config.apply(["replica.fetch.max.bytes": "lots"]) }
+        let described = BrokerConfigCatalog.settings.first { $0.definition.name == "replica.lag.time.max.ms" }
+        #expect(described?.effectiveValue(config) == "400")
+        #expect(described?.source(in: config) == .staticBrokerConfig)
+    }
+
     @Test func offsetRetentionSettingsAsKafkaNamesThem() throws {
         var config = BrokerConfiguration()
         #expect(config.offsetsRetentionMilliseconds == 7 * 24 * 3_600_000)

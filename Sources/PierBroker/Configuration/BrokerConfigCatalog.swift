@@ -69,6 +69,21 @@ enum BrokerConfigCatalog {
         parsed("group.max.session.timeout.ms", .int, "Largest session timeout a member may ask for.") {
             String($0.groupSettings.maximumSessionTimeoutMilliseconds)
         },
+        parsed("replica.lag.time.max.ms", .long, "A follower not caught up to the leader for this long leaves the ISR.") {
+            String($0.replication.lagTimeMaxMilliseconds)
+        },
+        parsed("replica.fetch.wait.max.ms", .int, "How long a follower's fetch waits at the leader for new records.") {
+            String($0.replication.fetchWaitMaxMilliseconds)
+        },
+        parsed("replica.fetch.max.bytes", .int, "Bytes a follower fetches per partition (at least one batch).") {
+            String($0.replication.fetchMaxBytes)
+        },
+        parsed("replica.fetch.response.max.bytes", .int, "Bytes a follower fetches per request, over all partitions.") {
+            String($0.replication.fetchResponseMaxBytes)
+        },
+        parsed("replica.fetch.backoff.ms", .int, "How long a follower waits after a fetch error.") {
+            String($0.replication.fetchBackoffMilliseconds)
+        },
         parsed("num.io.threads", .int, "Threads that run blocking storage calls.") { String($0.ioThreads) },
         parsed("log.flush.interval.ms", .long, "Unset leaves flushing to the operating system; 0 flushes every append.") { configuration in
             switch configuration.flushPolicy {

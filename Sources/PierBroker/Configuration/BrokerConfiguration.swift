@@ -52,6 +52,9 @@ struct BrokerConfiguration: Sendable, Equatable {
     /// `offsets.retention.check.interval.ms`: how often offset expiry runs.
     var offsetsRetentionCheckIntervalMilliseconds: Int64 = 600_000
     var offsetsRetentionMilliseconds: Int64 { Int64(offsetsRetentionMinutes) * 60_000 }
+    /// `replica.lag.time.max.ms`, `replica.fetch.wait.max.ms`, `replica.fetch.max.bytes`,
+    /// `replica.fetch.response.max.bytes`, `replica.fetch.backoff.ms`.
+    var replication = ReplicationSettings()
     /// Every setting as given (file, then flags), for topic defaults and DescribeConfigs on the broker.
     var settings: [String: String] = [:]
 
@@ -151,6 +154,16 @@ struct BrokerConfiguration: Sendable, Equatable {
                 offsetsRetentionMinutes = try Self.integer(name, value, Int32.self, minimum: 1)
             case "offsets.retention.check.interval.ms":
                 offsetsRetentionCheckIntervalMilliseconds = try Self.integer(name, value, Int64.self, minimum: 1)
+            case "replica.lag.time.max.ms":
+                replication.lagTimeMaxMilliseconds = try Self.integer(name, value, Int64.self, minimum: 1)
+            case "replica.fetch.wait.max.ms":
+                replication.fetchWaitMaxMilliseconds = try Self.integer(name, value, Int32.self, minimum: 0)
+            case "replica.fetch.max.bytes":
+                replication.fetchMaxBytes = try Self.integer(name, value, Int32.self, minimum: 1)
+            case "replica.fetch.response.max.bytes":
+                replication.fetchResponseMaxBytes = try Self.integer(name, value, Int32.self, minimum: 1)
+            case "replica.fetch.backoff.ms":
+                replication.fetchBackoffMilliseconds = try Self.integer(name, value, Int64.self, minimum: 0)
             case "num.io.threads":
                 ioThreads = try Self.integer(name, value, Int.self, minimum: 1)
             case "log.flush.interval.ms":

@@ -18,6 +18,7 @@ final class GroupShardLeadership: GroupShardJournaling {
     private let topics: TopicManager
     private let groups: GroupCoordinator
     private let appends: AppendNotifier<TopicPartition>
+    private let replicas: ReplicaManager
     private let logger: Logger
     /// Takeovers and handovers, in the order the metadata watcher saw the leadership change.
     private let queue = DispatchQueue(label: "pier.group-shards")
@@ -28,12 +29,13 @@ final class GroupShardLeadership: GroupShardJournaling {
     static let replicationTimeout: Duration = .seconds(10)
 
     init(nodeID: Int32, registry: PartitionRegistry, topics: TopicManager, groups: GroupCoordinator,
-         appends: AppendNotifier<TopicPartition>, logger: Logger) {
+         appends: AppendNotifier<TopicPartition>, replicas: ReplicaManager, logger: Logger) {
         self.nodeID = nodeID
         self.registry = registry
         self.topics = topics
         self.groups = groups
         self.appends = appends
+        self.replicas = replicas
         self.logger = logger
     }
 
@@ -149,16 +151,14 @@ final class GroupShardLeadership: GroupShardJournaling {
         let result = try registry.serializingAppends(to: partition) { () throws(StorageError) -> AppendResult in
             try log.append([batch], as: .leader(leaderEpoch: state.leaderEpoch, logAppendTime: nil))
         }
+        // Followers long-polling the journal wake; with an ISR of this broker alone the high watermark moves now.
+        replicas.appendCommitted(to: partition)
         appends.appended(to: partition)
         try awaitReplicated(log, through: result.lastOffset, state: state, shard: shard)
     }
 
     /// Returns once the journal's high watermark has passed `offset`: every in-sync replica has it.
     private func awaitReplicated(_ log: any PartitionLog, through offset: Int64, state: PartitionState, shard: Int) throws {
-        if state.isr == [nodeID] {
-            try log.advanceHighWatermarkToLogEnd()
-            return
-        }
         let deadline = ContinuousClock.now + Self.replicationTimeout
         while log.highWatermark <= offset {
             guard ContinuousClock.now < deadline else {

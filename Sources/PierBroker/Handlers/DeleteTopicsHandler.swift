@@ -28,6 +28,9 @@ struct DeleteTopicsHandler {
                 let view = try context.topics.currentView(name)
                 result.topicId = KafkaUUID(view.topicID)
                 try context.topics.delete(name)
+                // At once rather than at the next read of the store: a topic re-created under the
+                // same name must not meet this one's replication state.
+                for partition in view.partitions.keys { context.replicas.partitionRemoved(TopicPartition(name, partition)) }
                 do {
                     try context.groups.forgetOffsets(ofTopic: name)
                 } catch {

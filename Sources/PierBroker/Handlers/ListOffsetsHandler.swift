@@ -39,15 +39,16 @@ struct ListOffsetsHandler {
             }
             return ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name, partitions: topic.partitions.map { requested in
                 guard let view else { return Self.failed(requested.partitionIndex, missing) }
-                switch view.leadership(of: requested.partitionIndex, on: context.nodeID, currentLeaderEpoch: requested.currentLeaderEpoch) {
-                case .refused(let code):
+                guard view.partitions[requested.partitionIndex] != nil else { return Self.failed(requested.partitionIndex, .unknownTopicOrPartition) }
+                switch context.leadership(of: TopicPartition(topic.name, requested.partitionIndex), currentLeaderEpoch: requested.currentLeaderEpoch) {
+                case .refused(let code, _, _):
                     return Self.failed(requested.partitionIndex, code)
                 case .leading:
                     do throws(StorageError) {
                         let log = try context.registry.log(for: TopicPartition(topic.name, requested.partitionIndex))
                         let found = try Self.lookUp(Query(timestamp: requested.timestamp), in: log)
-                        // No epoch is reported: clients would validate it with OffsetForLeaderEpoch,
-                        // which this broker does not serve yet, so "unknown" (-1) is the honest answer.
+                        // No epoch is reported: the epoch of the record at the offset found is not looked
+                        // up, and "unknown" (-1) makes clients skip validating it rather than validate a wrong one.
                         return ListOffsetsResponse.ListOffsetsPartitionResponse(
                             partitionIndex: requested.partitionIndex, errorCode: ErrorCode.noError.rawValue,
                             timestamp: found.timestamp, offset: found.offset, leaderEpoch: -1

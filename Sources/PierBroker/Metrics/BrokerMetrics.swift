@@ -13,7 +13,7 @@ public final class BrokerMetrics: Sendable {
     private let topics = Mutex<[String: TopicMetrics]>([:])
     private let apis: [ApiKey: ApiMetrics]
     private let gauges = Mutex<[GaugeSample.Series: Gauge]>([:])
-    /// Created up front so they are exported at zero: nothing changes a single broker's ISR.
+    /// Created up front so they are exported at zero; the leader increments them as its ISR writes succeed.
     let isrShrinks: Counter
     let isrExpands: Counter
     let groupOffsetsExpired: Counter

@@ -26,13 +26,9 @@ struct StateGauges {
     private func partitionSamples() throws -> (samples: [GaugeSample], logEndOffsets: [TopicPartition: Int64]) {
         var samples: [GaugeSample] = []
         var logEndOffsets: [TopicPartition: Int64] = [:]
-        var underReplicated: Int64 = 0
         for name in try context.topics.topicNames() {
             guard let view = try context.topics.view(name) else { continue }
             for (index, details) in view.partitions.sorted(by: { $0.key < $1.key }) where details.replicas.contains(context.nodeID) {
-                if let state = details.state, state.leader == context.nodeID, state.isr.count < details.replicas.count {
-                    underReplicated += 1
-                }
                 let partition = TopicPartition(name, index)
                 let log: any PartitionLog
                 do {
@@ -53,7 +49,8 @@ struct StateGauges {
                 }
             }
         }
-        samples.append(GaugeSample(BrokerMetricNames.underReplicatedPartitions, [:], underReplicated))
+        // Led here with an ISR smaller than the replica set, as the replication state has it now.
+        samples.append(GaugeSample(BrokerMetricNames.underReplicatedPartitions, [:], Int64(context.replicas.underReplicatedCount)))
         return (samples, logEndOffsets)
     }
 }

@@ -96,6 +96,8 @@ struct RequestRouter: Sendable {
                 return encode(try await IncrementalAlterConfigsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .deleteRecords(let request):
                 return encode(try await DeleteRecordsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .offsetForLeaderEpoch(let request):
+                return encode(try await OffsetForLeaderEpochHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .describeCluster(let request):
                 return encode(try await DescribeClusterHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             default:

@@ -30,6 +30,8 @@ enum SupportedApis {
         .createPartitions: 0...3,
         .incrementalAlterConfigs: 0...1,
         .describeCluster: 0...1,
+        // v0-1 lack current_leader_epoch; Kafka 4 dropped them too.
+        .offsetForLeaderEpoch: 2...4,
     ]
 
     static func supports(_ apiKey: ApiKey, version: Int16) -> Bool {

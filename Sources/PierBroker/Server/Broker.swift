@@ -70,12 +70,16 @@ public final class Broker: Sendable {
         groups.coordinateNoShardsYet()
         let topics = TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger)
         let appends = AppendNotifier<TopicPartition>()
+        let replicas = ReplicaManager(nodeID: configuration.nodeID, settings: configuration.replication, cluster: cluster, registry: registry,
+                                      appends: appends, storageThreads: storageThreads, metrics: metrics, logger: logger)
         let groupShards = GroupShardLeadership(nodeID: configuration.nodeID, registry: registry, topics: topics, groups: groups,
-                                               appends: appends, logger: logger)
+                                               appends: appends, replicas: replicas, logger: logger)
         groups.shards.journal(to: groupShards)
         let context = BrokerContext(
             nodeID: configuration.nodeID, clusterID: clusterID, configuration: configuration, cluster: cluster,
-            topics: topics, registry: registry, appends: appends, groups: groups, groupShards: groupShards,
+            topics: topics, registry: registry, appends: appends,
+            replicas: replicas, stateSync: PartitionStateSync(cluster: cluster, topics: topics, replicas: replicas, logger: logger),
+            groups: groups, groupShards: groupShards,
             producerIDs: ProducerIDAllocator(cluster: cluster, nodeID: configuration.nodeID), storageThreads: storageThreads, logger: logger,
             metrics: metrics
         )
@@ -121,6 +125,7 @@ public final class Broker: Sendable {
         let controller = Controller(cluster: cluster, nodeID: configuration.nodeID, configuration: configuration, topics: context.topics,
                                     snapshot: { watcher.snapshot }, session: { session.current }, logger: logger)
         watcher.setListeners { listeners in
+            listeners.observer = replicas
             listeners.brokersChanged = { controller.brokersChanged($0) }
             listeners.topicChanged = { name, snapshot in
                 controller.topicChanged(name, snapshot)
@@ -142,6 +147,8 @@ public final class Broker: Sendable {
         }
         try await context.blocking { watcher.start() }
         controller.campaign()
+        // Roles are known from the watcher's first read; the lag timer runs from now.
+        replicas.start()
         // Groups kept by an earlier run (before shards had journals, or on a broker alone) need
         // their journal topic now, not only on a client's first FindCoordinator.
         if !groups.shards.existingShards().isEmpty {
@@ -209,13 +216,15 @@ public final class Broker: Sendable {
         try? await channel.close()
         await inFlight.drained(timeout: Self.drainTimeout)
         for timer in timers { timer.cancel() }
+        // No more roles from the store, then no more fetching or ISR checks, before the logs close.
+        watcher.stop()
+        await context.replicas.stop()
         context.groups.close()
         // Closes every connection; no request is running any more unless the drain timed out.
         try? await group.shutdownGracefully()
         context.registry.closeAll()
         try? await context.storageThreads.shutdownGracefully()
         controller.stop()
-        watcher.stop()
         session.close()
         store.close()
         logger.info("broker stopped", metadata: ["node": "\(nodeID)"])

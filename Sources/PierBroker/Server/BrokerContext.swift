@@ -11,7 +11,12 @@ struct BrokerContext: Sendable {
     let cluster: ClusterMetadata
     let topics: TopicManager
     let registry: PartitionRegistry
+    /// Woken by appends (the log end moved) and by the replication state (high watermark, ISR or role moved).
     let appends: AppendNotifier<TopicPartition>
+    /// Every partition's role, high watermark and ISR on this broker, and the fetchers of those it follows.
+    let replicas: ReplicaManager
+    /// Feeds `replicas` from the coordination store until the metadata watcher does.
+    let stateSync: PartitionStateSync
     let groups: GroupCoordinator
     /// Which group shards this broker coordinates, as leader of their `__consumer_offsets` partitions.
     let groupShards: GroupShardLeadership

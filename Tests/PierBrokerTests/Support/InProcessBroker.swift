@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 @testable import PierBroker
 
 /// A broker started inside the test process on a free loopback port and a throwaway data
@@ -12,13 +13,14 @@ final class InProcessBroker {
 
     /// `coordinatingGroups`: waits until this broker coordinates every group shard, as a client's
     /// FindCoordinator would have made it (creating `__consumer_offsets`), so group requests can go straight to it.
-    init(settings: [String: String] = [:], dataDirectory: URL? = nil, coordinatingGroups: Bool = false) async throws {
+    init(settings: [String: String] = [:], dataDirectory: URL? = nil, coordinatingGroups: Bool = false,
+         metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance) async throws {
         self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pier-broker-\(UUID().uuidString)")
         var all = ["listeners": "127.0.0.1:0", "log.dirs": self.dataDirectory.path]
         all.merge(settings) { $1 }
         var logger = Logger(label: "pier-test")
         logger.logLevel = .warning
-        broker = try await Broker.start(settings: all, logger: logger)
+        broker = try await Broker.start(settings: all, logger: logger, metricsFactory: metricsFactory)
         if coordinatingGroups { try await coordinateEveryGroupShard() }
     }
 

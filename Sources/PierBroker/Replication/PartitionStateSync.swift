@@ -1,0 +1,39 @@
+import Logging
+import PierCoordination
+
+/// Reads one topic's partition states from the coordination store and hands them to the
+/// `ReplicaManager`, as the metadata watcher does, for a request that names a partition the
+/// watcher has not delivered yet (a topic this broker just created: its watch fires a moment
+/// later). Reading a version already applied changes nothing, so the two never disagree.
+struct PartitionStateSync: Sendable {
+    let cluster: ClusterMetadata
+    let topics: TopicManager
+    let replicas: ReplicaManager
+    let logger: Logger
+
+    /// Blocking: one topic's partitions.
+    func sync(topic name: String) throws(ClusterMetadataError) {
+        guard let assignment = try cluster.topic(name) else {
+            for gone in replicas.knownPartitions where gone.topic == name { replicas.partitionRemoved(gone) }
+            return
+        }
+        let configuration = topics.configuration(overrides: try cluster.topicConfig(name))
+        for (index, assigned) in assignment.replicasByPartition {
+            let partition = TopicPartition(name, index)
+            guard assigned.contains(replicas.nodeID) else {
+                replicas.partitionRemoved(partition)
+                continue
+            }
+            guard let (state, version) = try cluster.partitionState(name, index) else { continue }
+            replicas.partitionStateChanged(partition, replicas: assigned, state: state, znodeVersion: version, configuration: configuration)
+        }
+    }
+
+    /// Blocking: `sync(topic:)`, with a failure logged rather than thrown (the request that asked
+    /// then finds the partition unknown and answers with a retriable error).
+    func syncQuietly(topic name: String) {
+        do { try sync(topic: name) } catch {
+            logger.warning("replication: reading the topic state failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+        }
+    }
+}
