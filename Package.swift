@@ -194,6 +194,11 @@ let package = Package(
             name: "PierCoordinationTests",
             dependencies: ["PierCoordination", "PierTestSupport"]
         ),
+        // The ZnodeStore conformance suite (on SQLite and on ZooKeeper) and the ZooKeeper store's own tests.
+        .testTarget(
+            name: "PierZooKeeperTests",
+            dependencies: ["PierZooKeeper", "PierCoordination", "CZooKeeper", "PierTestSupport"]
+        ),
         .testTarget(
             name: "PierBrokerTests",
             dependencies: [
