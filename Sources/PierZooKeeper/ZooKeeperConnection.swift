@@ -217,8 +217,13 @@ final class ZooKeeperConnection: @unchecked Sendable {
             }
         }
         guard status == 0 else { return nil }
-        return String(cString: host) + ":" + String(cString: port)
+        return text(host) + ":" + text(port)
     }
+}
+
+/// A NUL-terminated C string in an array, as text.
+func text(_ characters: [CChar]) -> String {
+    String(decoding: characters.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// The handle's own watcher: ZooKeeper reports session states to it (connected, connecting, expired).

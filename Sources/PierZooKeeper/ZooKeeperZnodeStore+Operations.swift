@@ -83,7 +83,7 @@ extension ZooKeeperZnodeStore {
         guard code.isOK else {
             throw znodeError(code, .init(path: path, parentPath: requested.parent?.string, session: session ?? connection.session), connection)
         }
-        return String(decoding: created.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text(created)
     }
 
     public func delete(_ path: String, version: Int32?) throws(ZnodeError) {

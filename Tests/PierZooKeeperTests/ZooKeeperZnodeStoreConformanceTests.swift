@@ -9,7 +9,7 @@ import Testing
 /// session is expired the way ZooKeeper allows a client to end another's: by resuming it from a
 /// second handle and closing that.
 @Suite(.enabled(if: ZooKeeperEnsemble.mustRun, "needs java and Debian's zookeeper package (scripts/install-test-deps.sh)"),
-       .serialized, .standaloneZooKeeper)
+       .serialized, .standaloneZooKeeper, .timeLimit(.minutes(1)))
 struct ZooKeeperZnodeStoreConformanceTests {
     @Test(arguments: ZnodeStoreConformance.Behaviour.allCases)
     func conforms(_ behaviour: ZnodeStoreConformance.Behaviour) async throws {

@@ -6,7 +6,7 @@ import Testing
 /// What only the ZooKeeper store has: a chroot, a server list, one session per handle, and watches
 /// that go with an expired session.
 @Suite(.enabled(if: ZooKeeperEnsemble.mustRun, "needs java and Debian's zookeeper package (scripts/install-test-deps.sh)"),
-       .serialized, .standaloneZooKeeper)
+       .serialized, .standaloneZooKeeper, .timeLimit(.minutes(1)))
 struct ZooKeeperZnodeStoreTests {
     private var servers: [String] { StandaloneZooKeeper.current?.servers ?? [] }
 
