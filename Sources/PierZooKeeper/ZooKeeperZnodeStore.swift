@@ -99,13 +99,16 @@ public final class ZooKeeperZnodeStore: ZnodeStore {
             return fresh
         }
         let session = try connection.waitUntilConnected(milliseconds: timeoutMilliseconds)
-        return try state.withLock { state throws(ZnodeError) -> SessionID in
+        let newlyOpened = try state.withLock { state throws(ZnodeError) -> Bool in
             guard state.connection === connection, connection.session == session, connection.isUsable else {
                 throw ZnodeError.sessionExpired(session)
             }
-            state.openedSession = session
-            return session
+            defer { state.openedSession = session }
+            return state.openedSession != session
         }
+        // As SQLiteZnodeStore does: observers hear of a session when it is handed out.
+        if newlyOpened { sessionObservers.publish(.connected(session)) }
+        return session
     }
 
     /// The C client pings by itself; this only says whether the session is still the store's and alive.
@@ -174,9 +177,12 @@ public final class ZooKeeperZnodeStore: ZnodeStore {
     }
 
     /// From the library's completion thread: publish, and after an expiry replace the handle.
+    /// (Taking `state` here is safe: no holder of it waits for the library's threads.)
     private func connectionReported(_ event: ZooKeeperConnection.Event) {
         switch event {
-        case .connected(let session): sessionObservers.publish(.connected(session))
+        case .connected(let session):
+            // A handle's first connection is published by openSession; reconnections of an opened session here.
+            if state.withLock({ $0.openedSession == session }) { sessionObservers.publish(.connected(session)) }
         case .disconnected: sessionObservers.publish(.disconnected)
         case .expired(let session):
             sessionObservers.publish(.expired(session))

@@ -208,6 +208,7 @@ struct ZnodeStoreConformance {
         let sessions = Recorder<SessionEvent>()
         owner.observeSessions(sessions.handler)
         let session = try owner.openSession(timeoutMilliseconds: Self.sessionTimeoutMilliseconds, description: "expires")
+        #expect(await sessions.wait { !$0.isEmpty } == [.connected(session)])
         try owner.create("/controller", data: [1], mode: .ephemeral, session: session)
         let controller = Recorder<WatchedEvent>()
         #expect(try watcher.exists("/controller", watch: controller.handler) != nil)
