@@ -52,5 +52,13 @@ struct ZooKeeperEnsembleTests {
         #expect(try observer.exists("/brokers/ids/2")?.ephemeralOwner == session.rawValue)
         try store.closeSession(session)
         #expect(try observer.getChildren("/brokers/ids") == [])
+
+        // The stopped server comes back with its data and rejoins the quorum.
+        try ensemble.start(stopped)
+        try ensemble.waitUntilServing()
+        #expect(ensemble.mode(stopped) == "follower" || ensemble.mode(stopped) == "leader")
+        let rejoined = try ZooKeeperZnodeStore(servers: [ensemble.servers[stopped]], chroot: "/pier", sessionTimeoutMilliseconds: 10_000)
+        defer { rejoined.close() }
+        #expect(try rejoined.getData("/state").data == [1])
     }
 }
