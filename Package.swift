@@ -8,7 +8,7 @@ import PackageDescription
 //   PierStorage -> PierRecords, GRDB                         (partition logs; knows nothing of the network)
 //   PierCoordination -> GRDB                                 (the ZnodeStore protocol; znodes in SQLite)
 //   PierZooKeeper -> PierCoordination, CZooKeeper            (the ZnodeStore protocol over an Apache ZooKeeper ensemble)
-//   PierBroker -> NIOCore                                    (connections, configuration, topic rules)
+//   PierBroker -> PierCoordination, PierZooKeeper, NIOCore                                    (connections, configuration, topic rules)
 //   PierClient -> PierProtocol, PierRecords, NIOPosix        (a small Kafka client; knows nothing of the broker)
 //   PierPerf -> PierClient, Histogram                        (the load generators behind `pier perf`)
 //   PierObservability -> NIOHTTP1, Prometheus, Logging       (admin listener, Prometheus registry, JSON logs; knows nothing of the broker)
@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "PierBroker",
             dependencies: [
-                "PierProtocol", "PierRecords", "PierStorage", "PierCoordination",
+                "PierProtocol", "PierRecords", "PierStorage", "PierCoordination", "PierZooKeeper",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -55,8 +55,10 @@ public final class SQLiteZnodeStore: ZnodeStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "pier.coordination"
+        // GRDB's own WAL switch waits out another process's lock; a plain PRAGMA fails at once with
+        // SQLITE_BUSY when several brokers of one host open a new coordination file together.
+        configuration.journalMode = .wal
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
