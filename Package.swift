@@ -153,6 +153,7 @@ let package = Package(
             dependencies: [
                 "PierProtocol",
                 "PierCoordination",
+                "PierZooKeeper",
                 "PierBroker",
                 "PierClient",
                 "PierPerf",
