@@ -6,8 +6,9 @@ import PackageDescription
 //   PierRecords -> CCRC32C, compression system libraries   (record batches, no network)
 //   PierProtocol -> NIOCore                                  (codecs know nothing of storage)
 //   PierStorage -> PierRecords, GRDB                         (partition logs; knows nothing of the network)
-//   PierCoordination -> GRDB                                 (znodes in SQLite)
-//   PierBroker -> PierProtocol, PierStorage, PierCoordination, PierClient, NIOCore
+//   PierCoordination -> GRDB                                 (the ZnodeStore protocol; znodes in SQLite)
+//   PierZooKeeper -> PierCoordination, CZooKeeper            (the ZnodeStore protocol over an Apache ZooKeeper ensemble)
+//   PierBroker -> PierProtocol, PierStorage, PierCoordination, PierZooKeeper, PierClient, NIOCore
 //                                                           (connections, handlers, topics, replication; followers fetch through PierClient)
 //   PierClient -> PierProtocol, PierRecords, NIOPosix        (a small Kafka client; knows nothing of the broker)
 //   PierPerf -> PierClient, Histogram                        (the load generators behind `pier perf`)
@@ -24,6 +25,7 @@ let package = Package(
         .library(name: "PierRecords", targets: ["PierRecords"]),
         .library(name: "PierStorage", targets: ["PierStorage"]),
         .library(name: "PierCoordination", targets: ["PierCoordination"]),
+        .library(name: "PierZooKeeper", targets: ["PierZooKeeper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
@@ -86,12 +88,15 @@ let package = Package(
             name: "PierCoordination",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(name: "PierZooKeeper", dependencies: ["PierCoordination", "CZooKeeper"]),
+        // Debian's libzookeeper-mt-dev has no pkg-config file: the module map names the header path.
+        .systemLibrary(name: "CZooKeeper", providers: [.apt(["libzookeeper-mt-dev"]), .brew(["zookeeper"])]),
 
         // MARK: Broker
         .target(
             name: "PierBroker",
             dependencies: [
-                "PierProtocol", "PierRecords", "PierStorage", "PierCoordination",
+                "PierProtocol", "PierRecords", "PierStorage", "PierCoordination", "PierZooKeeper",
                 // Followers fetch from leaders over the same small Kafka client the tools use.
                 "PierClient",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -151,6 +156,7 @@ let package = Package(
             dependencies: [
                 "PierProtocol",
                 "PierCoordination",
+                "PierZooKeeper",
                 "PierBroker",
                 "PierClient",
                 "PierPerf",
@@ -191,6 +197,11 @@ let package = Package(
         .testTarget(
             name: "PierCoordinationTests",
             dependencies: ["PierCoordination", "PierTestSupport"]
+        ),
+        // The ZnodeStore conformance suite (on SQLite and on ZooKeeper) and the ZooKeeper store's own tests.
+        .testTarget(
+            name: "PierZooKeeperTests",
+            dependencies: ["PierZooKeeper", "PierCoordination", "CZooKeeper", "PierTestSupport"]
         ),
         .testTarget(
             name: "PierBrokerTests",
