@@ -112,12 +112,14 @@ struct Partition: Sendable, Equatable {
         }
         if state.leader == localBroker {
             if previous == .leader(epoch: state.leaderEpoch) { return advanceHighWatermark() }
+            // A new leader does not know where its followers are; it gives each the full lag time to
+            // show up. A leader in a new epoch keeps what it knows of the followers it had.
+            let known = isLeader ? followers : [:]
             if !isLeader { leadingSinceEpoch = state.leaderEpoch }
             role = .leader(epoch: state.leaderEpoch)
             leaderEpochStartOffset = logEndOffset
-            // A new leader does not know where its followers are; it gives each the full lag time to show up.
             followers = Dictionary(uniqueKeysWithValues: replicas.filter { $0 != localBroker }.map {
-                ($0, FollowerProgress(logEndOffset: nil, lastCaughtUpMilliseconds: now, previousFetchLeaderLogEnd: 0, previousFetchMilliseconds: now))
+                ($0, known[$0] ?? FollowerProgress(logEndOffset: nil, lastCaughtUpMilliseconds: now, previousFetchLeaderLogEnd: 0, previousFetchMilliseconds: now))
             })
             var actions: [Action] = []
             if case .follower = previous { actions.append(.stopFetching) }

@@ -66,6 +66,18 @@ import Testing
         #expect(partition.logEndOffset == 17)
     }
 
+    @Test func aLeaderInANewEpochKeepsItsFollowersPositions() {
+        var partition = Self.leader(logEnd: 10)
+        _ = partition.followerFetched(2, fetchOffset: 10, now: 1)
+        _ = partition.followerFetched(3, fetchOffset: 10, now: 1)
+        // The controller dropped broker 3 (its broker went) in epoch 6.
+        let actions = partition.stateRead(replicas: Self.replicas, state: Self.state(leader: 1, epoch: 6, isr: [1, 2]), znodeVersion: 4, now: 2)
+        #expect(actions == [.recordLeaderEpoch(6, startOffset: 10)])
+        #expect(partition.followers[2]?.logEndOffset == 10)
+        #expect(partition.appendCommitted(logEndOffset: 12) == [])
+        #expect(partition.followerFetched(2, fetchOffset: 12, now: 3) == [.persistHighWatermark(12)], "broker 2 alone holds it back")
+    }
+
     @Test func leadershipIsUnbrokenAcrossEpochsUnderTheSameLeaderOnly() {
         var partition = Self.leader(logEnd: 10, isr: [1])
         _ = partition.stateRead(replicas: Self.replicas, state: Self.state(leader: 1, epoch: 6, isr: [1]), znodeVersion: 4, now: 0)
