@@ -66,21 +66,20 @@ public final class Broker: Sendable {
                                          flushPolicy: configuration.flushPolicy, metrics: metrics, logger: logger)
         let groups = GroupCoordinator(shards: GroupShards(dataDirectory: configuration.dataDirectory, count: configuration.groupShards),
                                       settings: configuration.groupSettings, storageThreads: storageThreads, logger: logger)
-        do {
-            try groups.load()
-        } catch {
-            try? await storageThreads.shutdownGracefully()
-            throw error
-        }
+        // Shards are coordinated once this broker leads their `__consumer_offsets` partitions.
+        groups.coordinateNoShardsYet()
         let topics = TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger)
         let appends = AppendNotifier<TopicPartition>()
         let replicas = ReplicaManager(nodeID: configuration.nodeID, settings: configuration.replication, cluster: cluster, registry: registry,
                                       appends: appends, storageThreads: storageThreads, metrics: metrics, logger: logger)
+        let groupShards = GroupShardLeadership(nodeID: configuration.nodeID, registry: registry, topics: topics, groups: groups,
+                                               appends: appends, replicas: replicas, logger: logger)
+        groups.shards.journal(to: groupShards)
         let context = BrokerContext(
             nodeID: configuration.nodeID, clusterID: clusterID, configuration: configuration, cluster: cluster,
             topics: topics, registry: registry, appends: appends,
             replicas: replicas, stateSync: PartitionStateSync(cluster: cluster, topics: topics, replicas: replicas, logger: logger),
-            groups: groups,
+            groups: groups, groupShards: groupShards,
             producerIDs: ProducerIDAllocator(cluster: cluster, nodeID: configuration.nodeID), storageThreads: storageThreads, logger: logger,
             metrics: metrics
         )
@@ -128,7 +127,11 @@ public final class Broker: Sendable {
         watcher.setListeners { listeners in
             listeners.observer = replicas
             listeners.brokersChanged = { controller.brokersChanged($0) }
-            listeners.topicChanged = { controller.topicChanged($0, $1) }
+            listeners.topicChanged = { name, snapshot in
+                controller.topicChanged(name, snapshot)
+                if name == GroupShardJournal.topic { groupShards.statesChanged(snapshot.topics[name]) }
+                if snapshot.topics[name] == nil { groupShards.topicDeleted(name) }
+            }
         }
         do {
             _ = try await context.blocking { try session.open() }
@@ -146,6 +149,13 @@ public final class Broker: Sendable {
         controller.campaign()
         // Roles are known from the watcher's first read; the lag timer runs from now.
         replicas.start()
+        // Groups kept by an earlier run (before shards had journals, or on a broker alone) need
+        // their journal topic now, not only on a client's first FindCoordinator.
+        if !groups.shards.existingShards().isEmpty {
+            _ = try? await context.blocking {
+                try groupShards.internalTopic(replicationFactor: context.configuration.offsetsTopicReplicationFactor, cluster: cluster)
+            }
+        }
 
         // Group sessions and rebalance deadlines are checked ten times a second.
         let groupDeadlines = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in

@@ -18,6 +18,8 @@ struct BrokerContext: Sendable {
     /// Feeds `replicas` from the coordination store until the metadata watcher does.
     let stateSync: PartitionStateSync
     let groups: GroupCoordinator
+    /// Which group shards this broker coordinates, as leader of their `__consumer_offsets` partitions.
+    let groupShards: GroupShardLeadership
     let producerIDs: ProducerIDAllocator
     /// SQLite and file I/O block; they run here so event loops and the cooperative pool keep moving.
     let storageThreads: NIOThreadPool

@@ -3,9 +3,10 @@ import Metrics
 
 extension InProcessBroker {
     /// Runs `body` with a fresh broker and stops it afterwards, whether `body` throws or not.
-    static func run<Result>(settings: [String: String] = [:], metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance,
+    static func run<Result>(settings: [String: String] = [:], coordinatingGroups: Bool = false,
+                            metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance,
                             _ body: (Broker) async throws -> Result) async throws -> Result {
-        let harness = try await InProcessBroker(settings: settings, metricsFactory: metricsFactory)
+        let harness = try await InProcessBroker(settings: settings, coordinatingGroups: coordinatingGroups, metricsFactory: metricsFactory)
         do {
             let result = try await body(harness.broker)
             await harness.stop()
