@@ -18,6 +18,8 @@ final class GroupShardLeadership: GroupShardJournaling {
     private let topics: TopicManager
     private let groups: GroupCoordinator
     private let appends: AppendNotifier<TopicPartition>
+    /// Moves the journal's high watermark as for any partition (followers' fetches, or at once
+    /// while the ISR is this broker alone).
     private let replicas: ReplicaManager
     private let logger: Logger
     /// Takeovers and handovers, in the order the metadata watcher saw the leadership change.
@@ -151,9 +153,8 @@ final class GroupShardLeadership: GroupShardJournaling {
         let result = try registry.serializingAppends(to: partition) { () throws(StorageError) -> AppendResult in
             try log.append([batch], as: .leader(leaderEpoch: state.leaderEpoch, logAppendTime: nil))
         }
-        // Followers long-polling the journal wake; with an ISR of this broker alone the high watermark moves now.
-        replicas.appendCommitted(to: partition)
         appends.appended(to: partition)
+        replicas.appendCommitted(to: partition)
         try awaitReplicated(log, through: result.lastOffset, state: state, shard: shard)
     }
 

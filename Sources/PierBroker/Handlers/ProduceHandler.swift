@@ -96,7 +96,7 @@ struct ProduceHandler {
             let configuration = view.configuration
             let leaderEpoch: Int32
             switch context.leadership(of: partition) {
-            case let .leading(epoch, isrCount, _):
+            case let .leading(epoch, _, isrCount, _):
                 leaderEpoch = epoch
                 if acks == -1 && isrCount < configuration.minInSyncReplicas {
                     throw ProduceRejection(.notEnoughReplicas, "\(isrCount) in-sync replica(s), min.insync.replicas is \(configuration.minInSyncReplicas)")

@@ -3,7 +3,8 @@ import PierProtocol
 /// A Produce with acks=all that has been appended and waits for the in-sync replicas: it is
 /// answered once the high watermark passes its last offset, with NOT_ENOUGH_REPLICAS_AFTER_APPEND
 /// if by then the ISR has fewer than `min.insync.replicas` members (it shrank meanwhile),
-/// NOT_LEADER_OR_FOLLOWER if leadership moved (the record may be truncated by the new leader), or
+/// NOT_LEADER_OR_FOLLOWER if leadership moved away, even if it came back since (the record may have
+/// been truncated meanwhile; a new epoch under the same leader keeps it), or
 /// REQUEST_TIMED_OUT when `timeout_ms` passes first.
 struct AcksAllWait: Sendable, Equatable {
     /// The high watermark that commits the batch: its last offset + 1.
@@ -32,8 +33,8 @@ struct AcksAllWait: Sendable, Equatable {
         switch leadership {
         case .refused:
             return respond(.notLeaderOrFollower)
-        case let .leading(epoch, isrCount, highWatermark):
-            guard epoch == leaderEpoch else { return respond(.notLeaderOrFollower) }
+        case let .leading(_, leadingSince, isrCount, highWatermark):
+            guard leadingSince <= leaderEpoch else { return respond(.notLeaderOrFollower) }
             guard highWatermark >= requiredOffset else { return .keepWaiting }
             return respond(isrCount >= minInSyncReplicas ? .noError : .notEnoughReplicasAfterAppend)
         }

@@ -45,7 +45,9 @@ struct Partition: Sendable, Equatable {
 
     /// How the partition answers a client that names `current_leader_epoch`.
     enum Leadership: Sendable, Equatable {
-        case leading(epoch: Int32, isrCount: Int, highWatermark: Int64)
+        /// `leadingSince`: the epoch since which this broker has led without a break (a new epoch
+        /// with the same leader, e.g. the controller dropping a gone follower, is no break).
+        case leading(epoch: Int32, leadingSince: Int32, isrCount: Int, highWatermark: Int64)
         /// The error, and the leader as this broker knows it (for `current_leader` in responses).
         case refused(ErrorCode, leader: Int32, leaderEpoch: Int32)
     }
@@ -63,6 +65,8 @@ struct Partition: Sendable, Equatable {
     private(set) var pendingISR: [Int32]?
     /// Where the current leader epoch began: a follower rejoins the ISR only once it has reached it.
     private(set) var leaderEpochStartOffset: Int64 = 0
+    /// The epoch this broker's current, unbroken leadership began in; nil when not leading.
+    private(set) var leadingSinceEpoch: Int32?
 
     init(localBroker: Int32, logEndOffset: Int64, highWatermark: Int64) {
         self.localBroker = localBroker
@@ -101,17 +105,21 @@ struct Partition: Sendable, Equatable {
         pendingISR = nil
         guard replicas.contains(localBroker), state.leader >= 0 else {
             role = .none
+            leadingSinceEpoch = nil
             followers = [:]
             if case .follower = previous { return [.stopFetching] }
             return []
         }
         if state.leader == localBroker {
             if previous == .leader(epoch: state.leaderEpoch) { return advanceHighWatermark() }
+            // A new leader does not know where its followers are; it gives each the full lag time to
+            // show up. A leader in a new epoch keeps what it knows of the followers it had.
+            let known = isLeader ? followers : [:]
+            if !isLeader { leadingSinceEpoch = state.leaderEpoch }
             role = .leader(epoch: state.leaderEpoch)
             leaderEpochStartOffset = logEndOffset
-            // A new leader does not know where its followers are; it gives each the full lag time to show up.
             followers = Dictionary(uniqueKeysWithValues: replicas.filter { $0 != localBroker }.map {
-                ($0, FollowerProgress(logEndOffset: nil, lastCaughtUpMilliseconds: now, previousFetchLeaderLogEnd: 0, previousFetchMilliseconds: now))
+                ($0, known[$0] ?? FollowerProgress(logEndOffset: nil, lastCaughtUpMilliseconds: now, previousFetchLeaderLogEnd: 0, previousFetchMilliseconds: now))
             })
             var actions: [Action] = []
             if case .follower = previous { actions.append(.stopFetching) }
@@ -119,6 +127,7 @@ struct Partition: Sendable, Equatable {
             return actions + advanceHighWatermark()
         }
         followers = [:]
+        leadingSinceEpoch = nil
         let following = Role.follower(leader: state.leader, epoch: state.leaderEpoch)
         guard previous != following else { return [] }
         role = following
@@ -217,7 +226,7 @@ struct Partition: Sendable, Equatable {
         guard case .leader(let epoch) = role else {
             return .refused(.notLeaderOrFollower, leader: leader, leaderEpoch: leaderEpoch)
         }
-        return .leading(epoch: epoch, isrCount: isr.count, highWatermark: highWatermark)
+        return .leading(epoch: epoch, leadingSince: leadingSinceEpoch ?? epoch, isrCount: isr.count, highWatermark: highWatermark)
     }
 
     /// Leading with fewer in-sync replicas than replicas.

@@ -167,6 +167,10 @@ final class ReplicaFetcher: Sendable {
                     )
                     try self.manager.truncate(partition, to: target, ifFollowing: self.leader, epoch: epoch)
                 }
+                // The leader lacked the follower's latest epoch: what is left may still hold an older
+                // epoch the leader does not share, so ask again for the (now older) latest epoch.
+                // Each round asks for a smaller epoch, so this ends.
+                if answer.leaderEpoch >= 0 && answer.leaderEpoch < latest { continue }
                 truncationDone(partition, epoch: epoch)
             }
         }

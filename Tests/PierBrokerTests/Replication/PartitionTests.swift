@@ -66,6 +66,27 @@ import Testing
         #expect(partition.logEndOffset == 17)
     }
 
+    @Test func aLeaderInANewEpochKeepsItsFollowersPositions() {
+        var partition = Self.leader(logEnd: 10)
+        _ = partition.followerFetched(2, fetchOffset: 10, now: 1)
+        _ = partition.followerFetched(3, fetchOffset: 10, now: 1)
+        // The controller dropped broker 3 (its broker went) in epoch 6.
+        let actions = partition.stateRead(replicas: Self.replicas, state: Self.state(leader: 1, epoch: 6, isr: [1, 2]), znodeVersion: 4, now: 2)
+        #expect(actions == [.recordLeaderEpoch(6, startOffset: 10)])
+        #expect(partition.followers[2]?.logEndOffset == 10)
+        #expect(partition.appendCommitted(logEndOffset: 12) == [])
+        #expect(partition.followerFetched(2, fetchOffset: 12, now: 3) == [.persistHighWatermark(12)], "broker 2 alone holds it back")
+    }
+
+    @Test func leadershipIsUnbrokenAcrossEpochsUnderTheSameLeaderOnly() {
+        var partition = Self.leader(logEnd: 10, isr: [1])
+        _ = partition.stateRead(replicas: Self.replicas, state: Self.state(leader: 1, epoch: 6, isr: [1]), znodeVersion: 4, now: 0)
+        #expect(partition.leadership() == .leading(epoch: 6, leadingSince: 5, isrCount: 1, highWatermark: 10))
+        _ = partition.stateRead(replicas: Self.replicas, state: Self.state(leader: 2, epoch: 7), znodeVersion: 5, now: 0)
+        _ = partition.stateRead(replicas: Self.replicas, state: Self.state(leader: 1, epoch: 8, isr: [1]), znodeVersion: 6, now: 0)
+        #expect(partition.leadership() == .leading(epoch: 8, leadingSince: 8, isrCount: 1, highWatermark: 10))
+    }
+
     @Test func aLeaderThatLosesLeadershipFollowsTheNewLeader() {
         var partition = Self.leader()
         #expect(partition.stateRead(replicas: Self.replicas, state: Self.state(leader: 2, epoch: 6), znodeVersion: 4, now: 0)
@@ -95,8 +116,8 @@ import Testing
 
     @Test func clientEpochsAreCheckedBeforeTheRole() {
         let leader = Self.leader()
-        #expect(leader.leadership(currentLeaderEpoch: -1) == .leading(epoch: 5, isrCount: 3, highWatermark: 0))
-        #expect(leader.leadership(currentLeaderEpoch: 5) == .leading(epoch: 5, isrCount: 3, highWatermark: 0))
+        #expect(leader.leadership(currentLeaderEpoch: -1) == .leading(epoch: 5, leadingSince: 5, isrCount: 3, highWatermark: 0))
+        #expect(leader.leadership(currentLeaderEpoch: 5) == .leading(epoch: 5, leadingSince: 5, isrCount: 3, highWatermark: 0))
         #expect(leader.leadership(currentLeaderEpoch: 4) == .refused(.fencedLeaderEpoch, leader: 1, leaderEpoch: 5))
         #expect(leader.leadership(currentLeaderEpoch: 6) == .refused(.unknownLeaderEpoch, leader: 1, leaderEpoch: 5))
         var follower = Partition(localBroker: 2, logEndOffset: 0, highWatermark: 0)

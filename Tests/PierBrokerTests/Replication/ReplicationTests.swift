@@ -196,6 +196,38 @@ import Testing
         }
     }
 
+    @Test func truncationAsksAgainUntilBothSidesShareAnEpoch() async throws {
+        try await Self.withPair(startFollower: false) { leader, follower in
+            func appendOne(_ value: String, epoch: Int32, to log: any PartitionLog) throws {
+                let batch = RecordBatch.make(records: [NewRecord(key: nil, value: ByteBuffer(string: value), timestamp: 1)])
+                _ = try log.append([AppendableBatch(raw: try batch.encoded(), decoded: batch)], as: .leader(leaderEpoch: epoch, logAppendTime: nil))
+            }
+            // Broker 2 led epoch 0 to offset 5 (a, b, c, x, x), then epoch 2 (y, y) without broker 1's epoch 1.
+            let replica = try follower.registry.log(for: Self.partition)
+            for value in ["a", "b", "c", "x3", "x4"] { try appendOne(value, epoch: 0, to: replica) }
+            for value in ["y5", "y6"] { try appendOne(value, epoch: 2, to: replica) }
+            // Broker 1 has a, b, c from epoch 0, then epoch 1 from offset 3, then epoch 3 from offset 8,
+            // one record per batch, so no batch boundary gives the divergence away.
+            for (epoch, values) in [(Int32(0), ["a", "b", "c"]), (1, ["e3", "e4", "e5", "e6", "e7"]), (3, ["f8", "f9"])] {
+                if epoch > 0 {
+                    let stored = try #require(try leader.cluster.partitionState(Self.partition.topic, Self.partition.partition))
+                    try leader.cluster.updatePartitionState(Self.partition.topic, Self.partition.partition,
+                                                            PartitionState(leader: 1, leaderEpoch: epoch, isr: [1], controllerEpoch: 1),
+                                                            expectedVersion: stored.version)
+                    try await leader.blocking { try leader.stateSync.sync(topic: Self.partition.topic) }
+                }
+                for value in values { #expect(try await Self.produce(leader, [value], acks: 1).errorCode == ErrorCode.noError.rawValue) }
+            }
+            // Asked for epoch 2, the leader says epoch 1 ends at 8: the follower cuts at 5 (its epoch 0's
+            // end), asks again for epoch 0, hears 3, and cuts x3, x4 too.
+            try follower.learn(Self.partition, configuration: leader.topics.configuration(overrides: [:]))
+            let expected = ["a", "b", "c", "e3", "e4", "e5", "e6", "e7", "f8", "f9"]
+            try await Self.eventually("the follower has the leader's log") { try Self.values(in: replica) == expected }
+            #expect(try replica.endOffset(forLeaderEpoch: 0) == EpochEndOffset(epoch: 0, endOffset: 3))
+            #expect(try replica.endOffset(forLeaderEpoch: 2) == EpochEndOffset(epoch: 1, endOffset: 8))
+        }
+    }
+
     @Test func onlyTheLeaderAcceptsProduceAndItNamesTheLeader() async throws {
         try await Self.withPair { leader, follower in
             let stored = try #require(try leader.cluster.partitionState(Self.partition.topic, Self.partition.partition))
