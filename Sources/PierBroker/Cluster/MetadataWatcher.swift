@@ -224,6 +224,9 @@ final class MetadataWatcher: Sendable {
         )
         topics.publish(view)
         let listeners = listeners.withLock { $0 }
+        // First the listeners that only queue work (controller, group shards), so opening many
+        // replicas' logs below does not hold back a shard's takeover.
+        listeners.topicChanged(name, snapshot)
         if let observer = listeners.observer {
             for (index, assigned) in replicas where partition == nil || partition == index {
                 guard let current = topic.partitions[index] else { continue }
@@ -236,7 +239,6 @@ final class MetadataWatcher: Sendable {
                 }
             }
         }
-        listeners.topicChanged(name, snapshot)
     }
 
     // MARK: Watch bookkeeping

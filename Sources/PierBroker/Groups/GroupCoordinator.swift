@@ -29,6 +29,8 @@ final class GroupCoordinator: Sendable {
         /// The shards whose groups this broker coordinates; nil: all of them (a coordinator on its own,
         /// without a cluster deciding). Groups of other shards are answered NOT_COORDINATOR.
         var ledShards: Set<Int>?
+        /// Shards this broker leads but is still loading: their groups are COORDINATOR_LOAD_IN_PROGRESS.
+        var loadingShards: Set<Int> = []
     }
 
     /// Deferred responses to resume once the lock is released.
@@ -98,13 +100,26 @@ final class GroupCoordinator: Sendable {
                 state.persisted[group.groupID] = restored.persistenceMark
             }
             state.ledShards?.insert(shard)
+            state.loadingShards.remove(shard)
         }
-        logger.info("coordinating group shard", metadata: ["shard": "\(shard)", "groups": "\(stored.count)"])
+        if !stored.isEmpty { logger.info("coordinating group shard", metadata: ["shard": "\(shard)", "groups": "\(stored.count)"]) }
     }
 
     /// This broker now coordinates `shard`, which holds no groups yet.
     func takeOverEmpty(shard: Int) {
-        state.withLock { _ = $0.ledShards?.insert(shard) }
+        state.withLock { state in
+            state.ledShards?.insert(shard)
+            state.loadingShards.remove(shard)
+        }
+    }
+
+    /// This broker leads these shards' journals and is about to load them.
+    func beginLoading(shards loading: Set<Int>) {
+        guard !loading.isEmpty else { return }
+        state.withLock { state in
+            guard let led = state.ledShards else { return }
+            state.loadingShards.formUnion(loading.subtracting(led))
+        }
     }
 
     /// Another broker coordinates `shard` now: its groups leave memory, and requests waiting on them
@@ -112,6 +127,7 @@ final class GroupCoordinator: Sendable {
     func handOver(shard: Int) {
         var resumptions = Resumptions()
         let handed = state.withLock { state -> Bool in
+            state.loadingShards.remove(shard)
             guard state.ledShards?.remove(shard) != nil else { return false }
             for groupID in state.groups.keys where shards.shard(of: groupID) == shard {
                 state.groups[groupID] = nil
@@ -136,7 +152,9 @@ final class GroupCoordinator: Sendable {
 
     private func refusal(_ groupID: String, _ state: State) -> ErrorCode? {
         guard let led = state.ledShards else { return nil }
-        return led.contains(shards.shard(of: groupID)) ? nil : .notCoordinator
+        let shard = shards.shard(of: groupID)
+        if led.contains(shard) { return nil }
+        return state.loadingShards.contains(shard) ? .coordinatorLoadInProgress : .notCoordinator
     }
 
     var coordinatedShards: Set<Int>? { state.withLock { $0.ledShards } }

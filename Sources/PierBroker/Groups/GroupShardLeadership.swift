@@ -75,6 +75,13 @@ final class GroupShardLeadership: GroupShardJournaling {
     /// over, shards it no longer leads are handed over.
     func statesChanged(_ topic: ClusterSnapshot.Topic?) {
         let states = topic?.partitions.mapValues(\.state) ?? [:]
+        // Until a shard led here is loaded, its groups' clients are told to wait (retriable in place),
+        // not sent looking for another coordinator.
+        let held = leading.withLock { $0 }
+        let newlyLed = states.filter { partition, state in
+            state.leader == nodeID && Int(partition) < groups.shards.count && held[Int(partition)]?.leaderEpoch != state.leaderEpoch
+        }
+        groups.beginLoading(shards: Set(newlyLed.keys.map { Int($0) }))
         queue.async { [self] in
             let held = leading.withLock { $0 }
             for (shard, state) in held where states[Int32(shard)].map({ $0.leader != nodeID || $0.leaderEpoch != state.leaderEpoch }) ?? true {
@@ -106,8 +113,8 @@ final class GroupShardLeadership: GroupShardJournaling {
     private func takeOver(shard: Int, state: PartitionState) {
         let partition = Self.partition(ofShard: shard)
         let shards = groups.shards
-        if registry.openLog(for: partition) == nil && registry.engineOnDisk(for: partition) == nil
-            && !FileManager.default.fileExists(atPath: shards.path(of: shard)) {
+        let journalIsEmpty = registry.openLog(for: partition).map { $0.logEndOffset == 0 } ?? (registry.engineOnDisk(for: partition) == nil)
+        if journalIsEmpty && !FileManager.default.fileExists(atPath: shards.path(of: shard)) {
             // Nothing journaled and nothing stored: an empty shard, whose files come with its first change.
             leading.withLock { $0[shard] = state }
             groups.takeOverEmpty(shard: shard)
@@ -135,6 +142,7 @@ final class GroupShardLeadership: GroupShardJournaling {
             try groups.takeOver(shard: shard)
         } catch {
             leading.withLock { _ = $0.removeValue(forKey: shard) }
+            groups.handOver(shard: shard)
             logger.error("taking over a group shard failed; its groups answer NOT_COORDINATOR", metadata: [
                 "shard": "\(shard)", "error": "\(error)",
             ])
