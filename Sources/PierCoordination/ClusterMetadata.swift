@@ -169,9 +169,10 @@ public struct ClusterMetadata: Sendable {
 
     // MARK: Controller
 
-    /// Tries to become controller: true when this broker now holds the ephemeral `/controller` node.
-    /// Each successful election bumps `/controller_epoch`, which fences a deposed controller's writes.
-    public func electController(_ brokerID: Int32, session: SessionID, nowMilliseconds: Int64) throws(ClusterMetadataError) -> (elected: Bool, epoch: Int32) {
+    /// Tries to become controller: `elected` when this broker now holds the ephemeral `/controller` node.
+    /// Each successful election bumps `/controller_epoch`; the winner's writes check that node's
+    /// version (`epochZnodeVersion`), which fences a deposed controller that has not noticed yet.
+    public func electController(_ brokerID: Int32, session: SessionID, nowMilliseconds: Int64) throws(ClusterMetadataError) -> ControllerElection {
         let registration = try encode(ControllerRegistration(brokerID: brokerID, electedAtMilliseconds: nowMilliseconds))
         let epochNode = try translate { () throws(ZnodeError) in try store.exists(KafkaZnodes.controllerEpoch) }
         var currentEpoch: Int32 = 0
@@ -184,13 +185,98 @@ public struct ClusterMetadata: Sendable {
         let epochOperation: ZnodeOperation = epochNode.map { .setData(path: KafkaZnodes.controllerEpoch, data: nextEpoch, version: $0.version) }
             ?? .create(path: KafkaZnodes.controllerEpoch, data: nextEpoch, mode: .persistent, session: nil)
         do {
-            _ = try store.multi([.create(path: KafkaZnodes.controller, data: registration, mode: .ephemeral, session: session), epochOperation])
-            return (true, currentEpoch + 1)
+            let results = try store.multi([.create(path: KafkaZnodes.controller, data: registration, mode: .ephemeral, session: session), epochOperation])
+            var version: Int32 = 0
+            if case .dataSet(let stat)? = results.last { version = stat.version }
+            return ControllerElection(elected: true, epoch: currentEpoch + 1, epochZnodeVersion: version)
         } catch .multiFailed(_, cause: .nodeExists(_)), .multiFailed(_, cause: .badVersion(_, _, _)) {
-            return (false, currentEpoch)
+            return ControllerElection(elected: false, epoch: currentEpoch, epochZnodeVersion: epochNode?.version ?? -1)
         } catch {
             throw .coordination(error)
         }
+    }
+
+    /// The controller's broker id, nil when there is none; `watch` fires once when `/controller` comes, changes or goes.
+    public func controller(watch: WatchHandler?) throws(ClusterMetadataError) -> Int32? {
+        let data: [UInt8]?
+        do {
+            _ = try store.exists(KafkaZnodes.controller, watch: watch)
+            data = try store.getData(KafkaZnodes.controller).data
+        } catch .noNode(_) {
+            data = nil
+        } catch {
+            throw .coordination(error)
+        }
+        guard let data else { return nil }
+        do {
+            return try JSONDecoder().decode(ControllerRegistration.self, from: Data(data)).brokerID
+        } catch {
+            throw .corruptNode(KafkaZnodes.controller)
+        }
+    }
+
+    /// Writes partition states as the controller: all of them, or none when another controller was
+    /// elected since (`/controller_epoch` is no longer at `epochZnodeVersion`) or a state changed
+    /// since it was read at its expected version.
+    public func updatePartitionStates(
+        _ updates: [PartitionStateUpdate], fencedBy epochZnodeVersion: Int32
+    ) throws(ClusterMetadataError) -> [Int32] {
+        guard !updates.isEmpty else { return [] }
+        var operations: [ZnodeOperation] = [.check(path: KafkaZnodes.controllerEpoch, version: epochZnodeVersion)]
+        for update in updates {
+            operations.append(.setData(path: KafkaZnodes.partitionState(update.topic, update.partition), data: try encode(update.state),
+                                       version: update.expectedVersion))
+        }
+        do {
+            let results = try store.multi(operations)
+            return results.dropFirst().map { result in
+                if case .dataSet(let stat) = result { return stat.version }
+                return -1
+            }
+        } catch .multiFailed(index: 0, cause: _) {
+            throw .controllerFenced
+        } catch .multiFailed(let index, cause: .badVersion(_, _, _)) {
+            throw .concurrentModification(KafkaZnodes.partitionState(updates[index - 1].topic, updates[index - 1].partition))
+        } catch .multiFailed(let index, cause: .noNode(_)) {
+            throw .unknownTopic(updates[index - 1].topic)
+        } catch {
+            throw .coordination(error)
+        }
+    }
+
+    // MARK: Watched reads (the metadata watcher re-arms each after it fires)
+
+    /// Topic names; `watch` fires once when a topic is created or deleted.
+    public func topicNames(watch: WatchHandler?) throws(ClusterMetadataError) -> [String] {
+        try translate { () throws(ZnodeError) in try store.getChildren(KafkaZnodes.topics, watch: watch) }
+    }
+
+    /// Registered broker ids; `watch` fires once when one registers or goes.
+    public func brokerIDs(watch: WatchHandler?) throws(ClusterMetadataError) -> [Int32] {
+        try translate { () throws(ZnodeError) in try store.getChildren(KafkaZnodes.brokerIDs, watch: watch) }.compactMap { Int32($0) }
+    }
+
+    public func broker(_ id: Int32) throws(ClusterMetadataError) -> BrokerRegistration? {
+        try read(KafkaZnodes.broker(id))
+    }
+
+    /// The topic's assignment; `watch` fires once when it changes (partitions added) or goes.
+    public func topic(_ name: String, watch: WatchHandler?) throws(ClusterMetadataError) -> TopicAssignment? {
+        try readVersioned(KafkaZnodes.topic(name), watch: watch).map(\.0)
+    }
+
+    /// The topic's config overrides; `watch` fires once when they change.
+    public func topicConfig(_ name: String, watch: WatchHandler?) throws(ClusterMetadataError) -> [String: String] {
+        let overrides: TopicConfigOverrides? = try readVersioned(KafkaZnodes.topicConfig(name), watch: watch).map(\.0)
+        return overrides?.config ?? [:]
+    }
+
+    /// The partition's state and znode version; `watch` fires once when it changes or goes.
+    public func partitionState(_ topic: String, _ partition: Int32, watch: WatchHandler?) throws(ClusterMetadataError) -> (state: PartitionState, version: Int32)? {
+        guard let (state, version): (PartitionState, Int32) = try readVersioned(KafkaZnodes.partitionState(topic, partition), watch: watch) else {
+            return nil
+        }
+        return (state, version)
     }
 
     public func controller() throws(ClusterMetadataError) -> Int32? {
@@ -217,12 +303,12 @@ public struct ClusterMetadata: Sendable {
         try readVersioned(path).map(\.0)
     }
 
-    private func readVersioned<T: Decodable>(_ path: String) throws(ClusterMetadataError) -> (T, Int32)? {
+    private func readVersioned<T: Decodable>(_ path: String, watch: WatchHandler? = nil) throws(ClusterMetadataError) -> (T, Int32)? {
         let data: [UInt8]
         let version: Int32
         do {
             (data, version) = try { () throws(ZnodeError) in
-                let (data, stat) = try store.getData(path)
+                let (data, stat) = try store.getData(path, watch: watch)
                 return (data, stat.version)
             }()
         } catch .noNode(_) {
@@ -265,5 +351,29 @@ public enum ClusterMetadataError: Error, Equatable, Sendable {
     case invalidAssignment(String, Int32)
     /// A node's data is not the JSON Kafka's layout prescribes.
     case corruptNode(String)
+    /// Another controller was elected since this one: its writes no longer count.
+    case controllerFenced
     case coordination(ZnodeError)
+}
+
+public struct ControllerElection: Equatable, Sendable {
+    public var elected: Bool
+    public var epoch: Int32
+    /// The version of `/controller_epoch` after this election, which the controller's writes check.
+    public var epochZnodeVersion: Int32
+}
+
+/// One partition state a controller writes, with the znode version it read it at.
+public struct PartitionStateUpdate: Equatable, Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var state: PartitionState
+    public var expectedVersion: Int32
+
+    public init(topic: String, partition: Int32, state: PartitionState, expectedVersion: Int32) {
+        self.topic = topic
+        self.partition = partition
+        self.state = state
+        self.expectedVersion = expectedVersion
+    }
 }

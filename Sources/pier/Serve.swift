@@ -13,6 +13,10 @@ struct Serve: AsyncParsableCommand {
             in that directory (coordination.db), Kafka listener on 127.0.0.1:9092. Settings use \
             Kafka's names; a --config file (server.properties style) is read first, flags win.
 
+            A cluster is several brokers with their own --node-id, --listen and --data-dir and one \
+            --coordination: sqlite:PATH for brokers on one host, zookeeper:HOST:PORT[,...][/CHROOT] \
+            for an ensemble.
+
             New partitions use the SQLite engine unless --engine segments is given; existing \
             partitions keep the engine they were created with. Stop with SIGINT or SIGTERM: requests \
             in flight are answered, logs are flushed and closed, and the broker deregisters.
@@ -32,6 +36,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "This broker's id (node.id).")
     var nodeId: Int32?
+
+    @Option(help: "Where the cluster's znodes live: sqlite:PATH (brokers of one host share the file) or zookeeper:HOST:PORT[,HOST:PORT...][/CHROOT] (coordination). Default: sqlite:DATA_DIR/coordination.db.")
+    var coordination: String?
 
     @Option(help: "A server.properties-style file of Kafka settings.")
     var config: String?
@@ -63,6 +70,7 @@ struct Serve: AsyncParsableCommand {
         if let listen { settings["listeners"] = listen }
         if let nodeId { settings["node.id"] = String(nodeId) }
         if let engine { settings["storage.engine"] = engine }
+        if let coordination { settings["coordination"] = coordination }
 
         let adminAddress = try adminListen.map(AdminAddress.init(parsing:))
         let level = logLevel.level

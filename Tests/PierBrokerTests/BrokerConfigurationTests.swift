@@ -39,6 +39,27 @@ import Testing
         #expect(described?.source(in: config) == .staticBrokerConfig)
     }
 
+    @Test func coordinationDefaultsToTheDataDirectoryAndTakesKafkasZooKeeperNames() throws {
+        var config = BrokerConfiguration()
+        try config.apply(["log.dirs": "/data/b1"])
+        #expect(config.coordination == .sqlite(path: "/data/b1/coordination.db"))
+        try config.apply(["coordination": "sqlite:/shared/coordination.db"])
+        #expect(config.coordination == .sqlite(path: "/shared/coordination.db"))
+
+        var zookeeper = BrokerConfiguration()
+        try zookeeper.apply(["zookeeper.connect": "127.0.0.1:2181,127.0.0.1:2182/pier", "zookeeper.session.timeout.ms": "6000"])
+        #expect(zookeeper.coordination == .zookeeper(servers: ["127.0.0.1:2181", "127.0.0.1:2182"], chroot: "/pier"))
+        #expect(zookeeper.sessionTimeoutMilliseconds == 6000)
+        // Pier's own name wins over Kafka's when both are given.
+        var both = BrokerConfiguration()
+        try both.apply(["zookeeper.connect": "127.0.0.1:2181", "coordination": "sqlite:/x.db"])
+        #expect(both.coordination == .sqlite(path: "/x.db"))
+
+        #expect(throws: BrokerConfiguration.Problem.self) { try config.apply(["coordination": "/shared/coordination.db"]) }
+        #expect(throws: BrokerConfiguration.Problem.self) { try config.apply(["zookeeper.connect": "nohost"]) }
+        #expect(throws: BrokerConfiguration.Problem.self) { try config.apply(["zookeeper.session.timeout.ms": "10"]) }
+    }
+
     @Test func listenerForms() throws {
         var config = BrokerConfiguration()
         try config.apply(["listeners": "[::1]:9093"])

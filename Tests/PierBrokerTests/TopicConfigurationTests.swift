@@ -29,7 +29,8 @@ import Testing
         (["message.timestamp.type": "Now"], .invalid("message.timestamp.type must be one of CreateTime, LogAppendTime, not 'Now'")),
         (["min.insync.replicas": "0"], .invalid("min.insync.replicas must be at least 1, not 0")),
         (["max.message.bytes": "99999999999"], .invalid("max.message.bytes must be a 32-bit integer, not '99999999999'")),
-        (["unclean.leader.election.enable": "true"], .unknown("unclean.leader.election.enable")),
+        (["unclean.leader.election.enable": "yes"], .invalid("unclean.leader.election.enable must be true or false, not 'yes'")),
+        (["file.delete.delay.ms": "60000"], .unknown("file.delete.delay.ms")),
     ])
     func badOverridesAreRefusedWithAReason(overrides: [String: String], problem: TopicConfiguration.Problem) {
         #expect(throws: problem) { try TopicConfiguration.validate(overrides: overrides) }

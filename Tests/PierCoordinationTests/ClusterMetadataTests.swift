@@ -110,6 +110,37 @@ import Testing
         #expect(try text("/controller_epoch") == "2")
     }
 
+    @Test func aDeposedControllersWritesAreFencedByTheControllerEpoch() throws {
+        try cluster.createTopic("t", assignment: TopicAssignment(topicID: UUID(), replicas: [0: [1, 2]]), config: [:])
+        let first = try store.openSession(timeoutMilliseconds: 6_000, description: "1")
+        let second = try store.openSession(timeoutMilliseconds: 6_000, description: "2")
+        let old = try cluster.electController(1, session: first, nowMilliseconds: 1)
+        let (state, version) = try #require(try cluster.partitionState("t", 0))
+        var moved = state
+        moved.leader = 2
+        moved.leaderEpoch += 1
+        let versions = try cluster.updatePartitionStates(
+            [PartitionStateUpdate(topic: "t", partition: 0, state: moved, expectedVersion: version)], fencedBy: old.epochZnodeVersion)
+        #expect(versions == [version + 1])
+
+        // Controller 1 loses its session without noticing; controller 2 is elected.
+        try store.closeSession(first)
+        let new = try cluster.electController(2, session: second, nowMilliseconds: 2)
+        #expect(new.elected && new.epochZnodeVersion != old.epochZnodeVersion)
+        var stale = moved
+        stale.leader = 1
+        #expect(throws: ClusterMetadataError.controllerFenced) {
+            try cluster.updatePartitionStates([PartitionStateUpdate(topic: "t", partition: 0, state: stale, expectedVersion: version + 1)],
+                                              fencedBy: old.epochZnodeVersion)
+        }
+        #expect(try cluster.partitionState("t", 0)?.state.leader == 2)
+        // The new controller's write still needs the state's version: a stale read loses.
+        #expect(throws: ClusterMetadataError.concurrentModification("/brokers/topics/t/partitions/0/state")) {
+            try cluster.updatePartitionStates([PartitionStateUpdate(topic: "t", partition: 0, state: stale, expectedVersion: version)],
+                                              fencedBy: new.epochZnodeVersion)
+        }
+    }
+
     @Test func corruptNodesAreReportedNotMisread() throws {
         try store.create("/brokers/topics/broken", data: Array("not json".utf8))
         #expect(throws: ClusterMetadataError.corruptNode("/brokers/topics/broken")) { try cluster.topic("broken") }

@@ -26,6 +26,22 @@ enum BrokerConfigCatalog {
             configuration.settings["advertised.listeners"]
         },
         parsed("log.dirs", .list, setBy: ["log.dirs", "log.dir"], "Directory of the partitions and the coordination database.") { $0.dataDirectory },
+        parsed("coordination", .string, setBy: ["coordination", "zookeeper.connect"],
+               "Where the cluster's znodes live: sqlite:PATH (shared by the brokers of one host) or zookeeper:HOST:PORT[,HOST:PORT...][/CHROOT] (Pier's own setting; zookeeper.connect sets the second form).") {
+            $0.coordination.description
+        },
+        parsed("zookeeper.connect", .string, setBy: ["coordination", "zookeeper.connect"], "ZooKeeper ensemble HOST:PORT[,HOST:PORT...][/CHROOT]; unset: the coordination setting decides.") { configuration in
+            if case .zookeeper = configuration.coordination { String(configuration.coordination.description.dropFirst("zookeeper:".count)) } else { nil }
+        },
+        parsed("zookeeper.session.timeout.ms", .int, "A broker whose coordination session misses heartbeats this long counts as gone and loses its leaderships.") {
+            String($0.sessionTimeoutMilliseconds)
+        },
+        parsed("auto.leader.rebalance.enable", .boolean, "Whether the controller moves leadership back to preferred replicas once they are in sync.") {
+            String($0.autoLeaderRebalance)
+        },
+        parsed("leader.imbalance.check.interval.seconds", .long, "How often the controller looks for partitions led by another than their preferred replica.") {
+            String($0.leaderImbalanceCheckIntervalSeconds)
+        },
         parsed("auto.create.topics.enable", .boolean, "Whether Metadata requests create unknown topics.") { String($0.autoCreateTopics) },
         parsed("num.partitions", .int, "Partitions of a topic created without a count.") { String($0.defaultPartitions) },
         parsed("default.replication.factor", .short, "Replication factor of a topic created without one.") { String($0.defaultReplicationFactor) },

@@ -1,3 +1,4 @@
+import PierCoordination
 import PierStorage
 
 /// The broker's own settings: Kafka's names, read from a `server.properties`-style file and then
@@ -11,6 +12,19 @@ struct BrokerConfiguration: Sendable, Equatable {
     /// DescribeCluster) when it is not the bound one, e.g. behind a proxy or NAT. Nil: the bound address.
     var advertisedListener: AdvertisedListener?
     var dataDirectory = "./pier-data"
+    /// `coordination` (or Kafka's `zookeeper.connect`): where the cluster's znodes live. Nil: a
+    /// SQLite file inside the data directory, which makes a lone broker work with no setting at all.
+    var explicitCoordination: CoordinationURI?
+    var coordination: CoordinationURI { explicitCoordination ?? .sqlite(path: dataDirectory + "/coordination.db") }
+    /// `zookeeper.session.timeout.ms`: a broker whose coordination session misses heartbeats this long
+    /// counts as gone and loses its leaderships. Kafka's ZooKeeper default is 18 s; Pier's liveness is
+    /// this session alone, so the default is short enough for failover within a few seconds.
+    var sessionTimeoutMilliseconds: Int64 = 2_000
+    /// `auto.leader.rebalance.enable`: the controller moves leadership back to each partition's
+    /// preferred (first) replica once it is in sync again.
+    var autoLeaderRebalance = true
+    /// `leader.imbalance.check.interval.seconds`: how often the controller looks for such partitions.
+    var leaderImbalanceCheckIntervalSeconds: Int64 = 300
     var autoCreateTopics = true
     var defaultPartitions: Int32 = 1
     var defaultReplicationFactor: Int16 = 1
@@ -85,6 +99,23 @@ struct BrokerConfiguration: Sendable, Equatable {
                     throw .invalidValue(name: name, value: value, expected: "a directory")
                 }
                 dataDirectory = String(first)
+            case "coordination":
+                do { explicitCoordination = try CoordinationURI(parsing: value) } catch {
+                    throw .invalidValue(name: name, value: value, expected: "sqlite:PATH or zookeeper:HOST:PORT[,HOST:PORT...][/CHROOT]")
+                }
+            case "zookeeper.connect":
+                // `coordination` names the store explicitly and wins over Kafka's name for it.
+                guard newSettings["coordination"] == nil else { break }
+                do { explicitCoordination = try CoordinationURI(zookeeperConnect: value) } catch {
+                    throw .invalidValue(name: name, value: value, expected: "HOST:PORT[,HOST:PORT...][/CHROOT]")
+                }
+            case "zookeeper.session.timeout.ms":
+                sessionTimeoutMilliseconds = try Self.integer(name, value, Int64.self, minimum: 300)
+            case "auto.leader.rebalance.enable":
+                guard let flag = Bool(value.lowercased()) else { throw .invalidValue(name: name, value: value, expected: "true or false") }
+                autoLeaderRebalance = flag
+            case "leader.imbalance.check.interval.seconds":
+                leaderImbalanceCheckIntervalSeconds = try Self.integer(name, value, Int64.self, minimum: 1)
             case "auto.create.topics.enable":
                 guard let flag = Bool(value.lowercased()) else { throw .invalidValue(name: name, value: value, expected: "true or false") }
                 autoCreateTopics = flag

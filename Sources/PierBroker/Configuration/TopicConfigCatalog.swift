@@ -38,6 +38,11 @@ enum TopicConfigCatalog {
             validate: atLeast(-1, "retention.bytes")
         ),
         ConfigDefinition(
+            "unclean.leader.election.enable", .boolean, default: "false", brokerSynonym: "unclean.leader.election.enable",
+            documentation: "Whether the controller may make a replica outside the ISR leader when no in-sync replica is alive, at the price of losing what it lacks.",
+            validate: oneOf(["true", "false"], "unclean.leader.election.enable")
+        ),
+        ConfigDefinition(
             "segment.bytes", .int, default: "1073741824", brokerSynonym: "log.segment.bytes",
             documentation: "Size at which the segment engine starts a new segment file.",
             validate: atLeast(14, "segment.bytes")

@@ -51,6 +51,7 @@ struct TopicConfiguration: Sendable, Equatable {
     var retentionBytes: Int64? { positiveOrUnlimited("retention.bytes") }
     var maxMessageBytes: Int { Int(self["max.message.bytes"].flatMap(Int.init) ?? 1_048_588) }
     var minInSyncReplicas: Int { Int(self["min.insync.replicas"].flatMap(Int.init) ?? 1) }
+    var uncleanLeaderElection: Bool { self["unclean.leader.election.enable"]?.lowercased() == "true" }
     var usesLogAppendTime: Bool { self["message.timestamp.type"] == "LogAppendTime" }
     var compressionType: String { self["compression.type"] ?? "producer" }
     var segmentBytes: Int64 { self["segment.bytes"].flatMap(Int64.init) ?? 1_073_741_824 }

@@ -18,16 +18,32 @@ public final class Broker: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     private let store: SQLiteZnodeStore
-    private let session: SessionID
-    /// The coordination heartbeat and the group deadline check.
+    private let session: CoordinationSession
+    let watcher: MetadataWatcher
+    let controller: Controller
+    /// The group deadline check.
     private let timers: [RepeatedTask]
     private let logger: Logger
     private let stopping = Mutex<Task<Void, Never>?>(nil)
     private let readiness: Readiness
 
-    /// How long the broker's coordination session survives without heartbeats (Kafka's
-    /// `zookeeper.session.timeout.ms` default).
-    static let sessionTimeoutMilliseconds: Int64 = 18_000
+    /// Opens the coordination store the URI names; a SQLite file's directory is created if missing.
+    static func openCoordination(_ uri: CoordinationURI) throws -> SQLiteZnodeStore {
+        switch uri {
+        case .sqlite(let path):
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            return try SQLiteZnodeStore(path: path)
+        case .zookeeper:
+            throw CoordinationUnavailable(uri: uri, reason: "this build has no ZooKeeper client")
+        }
+    }
+
+    struct CoordinationUnavailable: Error, CustomStringConvertible {
+        var uri: CoordinationURI
+        var reason: String
+        var description: String { "cannot use coordination \(uri): \(reason)" }
+    }
 
     /// Starts a broker from Kafka-style settings (`listeners`, `log.dirs`, `node.id`, ...): the
     /// properties file's, then the command line's on top. Metrics go to `metricsFactory`
@@ -38,7 +54,7 @@ public final class Broker: Sendable {
         var configuration = BrokerConfiguration()
         try configuration.apply(settings)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let store = try SQLiteZnodeStore(path: configuration.dataDirectory + "/coordination.db")
+        let store = try openCoordination(configuration.coordination)
         let cluster = ClusterMetadata(store: store)
         try cluster.ensureSkeleton()
         let clusterID = try cluster.clusterID { TopicAssignment(topicID: UUID(), replicas: [:]).topicID }
@@ -91,42 +107,53 @@ public final class Broker: Sendable {
         }
         let port = channel.localAddress?.port ?? configuration.listenerPort
 
-        let session = try store.openSession(timeoutMilliseconds: sessionTimeoutMilliseconds, description: "broker \(configuration.nodeID)")
         // Clients learn brokers' addresses from the registration (Metadata, FindCoordinator,
         // DescribeCluster): it holds the advertised address, as Kafka's broker registration does.
         let advertised = configuration.advertisedListener ?? AdvertisedListener(host: configuration.listenerHost, port: port)
         let registration = BrokerRegistration(
             host: advertised.host, port: Int32(advertised.port), registeredAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)
         )
-        try await register(cluster: cluster, nodeID: configuration.nodeID, registration: registration, session: session, logger: logger)
-        _ = try cluster.electController(configuration.nodeID, session: session, nowMilliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+        let readiness = Readiness()
+        let session = CoordinationSession(store: store, cluster: cluster, nodeID: configuration.nodeID,
+                                          timeoutMilliseconds: configuration.sessionTimeoutMilliseconds, registration: registration,
+                                          readiness: readiness, logger: logger)
+        let watcher = MetadataWatcher(cluster: cluster, topics: context.topics, registry: registry, nodeID: configuration.nodeID, logger: logger)
+        let controller = Controller(cluster: cluster, nodeID: configuration.nodeID, configuration: configuration, topics: context.topics,
+                                    snapshot: { watcher.snapshot }, session: { session.current }, logger: logger)
+        watcher.setListeners { listeners in
+            listeners.brokersChanged = { controller.brokersChanged($0) }
+            listeners.topicChanged = { controller.topicChanged($0, $1) }
+        }
+        do {
+            _ = try await context.blocking { try session.open() }
+        } catch {
+            try? await channel.close()
+            try? await storageThreads.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        session.onRenewal { _ in
+            watcher.resynchronize()
+            controller.campaign()
+        }
+        try await context.blocking { watcher.start() }
+        controller.campaign()
 
         // Group sessions and rebalance deadlines are checked ten times a second.
         let groupDeadlines = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
             groups.expireDeadlines()
         }
-        let readiness = Readiness()
-        let heartbeat = group.next().scheduleRepeatedTask(
-            initialDelay: .milliseconds(sessionTimeoutMilliseconds / 3), delay: .milliseconds(sessionTimeoutMilliseconds / 3)
-        ) { _ in
-            do {
-                try store.heartbeat(session)
-                readiness.coordinationAnswered(true)
-            } catch {
-                readiness.coordinationAnswered(false)
-                logger.error("coordination heartbeat failed", metadata: ["error": "\(error)"])
-            }
-        }
         logger.info("broker started", metadata: ["node": "\(configuration.nodeID)", "listener": "\(configuration.listenerHost):\(port)",
-                                                  "advertised": "\(advertised.host):\(advertised.port)",
+                                                  "advertised": "\(advertised.host):\(advertised.port)", "coordination": "\(configuration.coordination)",
                                                   "data": "\(configuration.dataDirectory)", "cluster": "\(clusterID)"])
         readiness.listenerBound()
         return Broker(boundPort: port, context: context, inFlight: inFlight, group: group, channel: channel, store: store,
-                      session: session, timers: [heartbeat, groupDeadlines], readiness: readiness, logger: logger)
+                      session: session, watcher: watcher, controller: controller, timers: [groupDeadlines], readiness: readiness, logger: logger)
     }
 
     private init(boundPort: Int, context: BrokerContext, inFlight: InFlightRequests, group: MultiThreadedEventLoopGroup, channel: any Channel,
-                 store: SQLiteZnodeStore, session: SessionID, timers: [RepeatedTask], readiness: Readiness, logger: Logger) {
+                 store: SQLiteZnodeStore, session: CoordinationSession, watcher: MetadataWatcher, controller: Controller,
+                 timers: [RepeatedTask], readiness: Readiness, logger: Logger) {
         self.boundPort = boundPort
         self.nodeID = context.nodeID
         self.context = context
@@ -135,24 +162,11 @@ public final class Broker: Sendable {
         self.channel = channel
         self.store = store
         self.session = session
+        self.watcher = watcher
+        self.controller = controller
         self.timers = timers
         self.readiness = readiness
         self.logger = logger
-    }
-
-    /// A restarted broker may find its previous registration still there until that session
-    /// expires; it waits for it rather than failing, as a ZooKeeper-based Kafka broker does.
-    private static func register(
-        cluster: ClusterMetadata, nodeID: Int32, registration: BrokerRegistration, session: SessionID, logger: Logger
-    ) async throws {
-        let deadline = Date().addingTimeInterval(Double(sessionTimeoutMilliseconds) / 1000 * 2)
-        while true {
-            let result = Result { () throws(ClusterMetadataError) in try cluster.registerBroker(nodeID, registration, session: session) }
-            guard case .failure(let error) = result else { return }
-            guard error == .brokerAlreadyRegistered(nodeID), Date() < deadline else { throw error }
-            logger.notice("broker id still registered by an earlier session; waiting for it to expire", metadata: ["node": "\(nodeID)"])
-            try await Task.sleep(for: .seconds(1))
-        }
     }
 
     /// Waits until the listener closes (after `shutdown`).
@@ -189,7 +203,9 @@ public final class Broker: Sendable {
         try? await group.shutdownGracefully()
         context.registry.closeAll()
         try? await context.storageThreads.shutdownGracefully()
-        do { try store.closeSession(session) } catch { logger.warning("closing the coordination session failed", metadata: ["error": "\(error)"]) }
+        controller.stop()
+        watcher.stop()
+        session.close()
         store.close()
         logger.info("broker stopped", metadata: ["node": "\(nodeID)"])
     }

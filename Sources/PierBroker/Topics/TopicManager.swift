@@ -7,8 +7,9 @@ import Synchronization
 /// Creates, deletes and describes topics: their znodes in the coordination store (assignment,
 /// partition states, config overrides) and their partition logs here.
 ///
-/// Topic views are cached, since Produce and Fetch need them on every request; every change made
-/// through this broker refreshes the cache at once.
+/// Topic views are cached, since Produce and Fetch need them on every request: the metadata
+/// watcher publishes every change any broker makes, and changes made through this broker refresh
+/// the cache at once.
 final class TopicManager: Sendable {
     let cluster: ClusterMetadata
     let registry: PartitionRegistry
@@ -67,6 +68,16 @@ final class TopicManager: Sendable {
 
     func configuration(overrides: [String: String]) -> TopicConfiguration {
         TopicConfiguration(overrides: overrides, brokerDefaults: brokerDefaults)
+    }
+
+    /// The watcher's picture of a topic replaces the cached one.
+    func publish(_ view: TopicView) {
+        cache.withLock { $0[view.name] = view }
+    }
+
+    /// The topic is gone (deleted by any broker).
+    func forget(_ name: String) {
+        _ = cache.withLock { $0.removeValue(forKey: name) }
     }
 
     @discardableResult

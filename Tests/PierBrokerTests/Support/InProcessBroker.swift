@@ -10,9 +10,9 @@ final class InProcessBroker {
 
     var context: BrokerContext { broker.context }
 
-    init(settings: [String: String] = [:]) async throws {
-        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("pier-broker-\(UUID().uuidString)")
-        var all = ["listeners": "127.0.0.1:0", "log.dirs": dataDirectory.path]
+    init(settings: [String: String] = [:], dataDirectory: URL? = nil) async throws {
+        self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pier-broker-\(UUID().uuidString)")
+        var all = ["listeners": "127.0.0.1:0", "log.dirs": self.dataDirectory.path]
         all.merge(settings) { $1 }
         var logger = Logger(label: "pier-test")
         logger.logLevel = .warning
