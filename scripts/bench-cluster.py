@@ -136,7 +136,7 @@ def produce_flat_out(bootstrap, topic, partitions, seconds, record_bytes, acks, 
         if error is None:
             acknowledged[0] += 1
 
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": acks, "enable.idempotence": idempotent,
+    producer = Producer({"bootstrap.servers": bootstrap, "log_level": 2, "acks": acks, "enable.idempotence": idempotent,
                          "linger.ms": 5, "batch.size": 262144, "queue.buffering.max.messages": 200000,
                          "queue.buffering.max.kbytes": 262144})
     value = b"x" * record_bytes
@@ -251,7 +251,8 @@ def failover_rounds(cluster, rounds):
             with lock:
                 acknowledgements.append((message.partition(), message.timestamp()[1] / 1000, time.time()))
 
-    producer = Producer({"bootstrap.servers": cluster.bootstrap, "enable.idempotence": True, "linger.ms": 5,
+    # log_level 2: the connection failures every kill causes are expected, not worth a line each.
+    producer = Producer({"bootstrap.servers": cluster.bootstrap, "log_level": 2, "enable.idempotence": True, "linger.ms": 5,
                          "message.timeout.ms": 120000, "retry.backoff.ms": 50, "retry.backoff.max.ms": 200,
                          "reconnect.backoff.ms": 20, "reconnect.backoff.max.ms": 200,
                          "socket.connection.setup.timeout.ms": 2000, "topic.metadata.refresh.interval.ms": 1000})
