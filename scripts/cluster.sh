@@ -91,7 +91,7 @@ status)
         state=stopped; alive "$pidfile" && state="running (pid $(cat "$pidfile"))"
         echo "broker $id  127.0.0.1:$(cat "$(ports_file "$id")" 2>/dev/null || echo '?')  $state"
     done
-    [[ $found == 1 ]] || echo "no brokers under $root"
+    [[ $found == 1 ]] || echo "no brokers running under $root"
     ;;
 down)
     shopt -s nullglob
