@@ -213,6 +213,8 @@ extension RealBrokerSuites {
 
         /// A consumer group member commits every 200 ms while the group's coordinator is SIGKILLed: the
         /// commits go on through another broker, and no committed position is lost or goes backwards.
+        /// Then, the member gone, the coordinator is killed again: the next one still answers the last
+        /// commit (offsets.topic.replication.factor=3).
         @Test(.enabled(if: ExternalTool.mustRun("python3")), .timeLimit(.minutes(3)), arguments: ClusterStore.tested)
         func groupCommitsSurviveTheCoordinator(_ store: ClusterStore) throws {
             let cluster = try ClusterProcesses(brokers: 3, store: store, settings: ["offsets.topic.replication.factor": "3"])
@@ -272,6 +274,26 @@ extension RealBrokerSuites {
             for (partition, offset) in last {
                 #expect(committed[partition] as? Int == offset, "partition \(partition): committed \(committed[partition] ?? "none"), last commit \(offset)")
             }
+
+            // With no member left to commit again, the coordinator dies once more: what its successor
+            // answers can only come from the group state it was given, not from a live member.
+            let lastCoordinator = try #require(Int32(try ClientScripts.runPython("group_committer.py", ["coordinator", cluster.bootstrap, group])
+                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            cluster.kill(lastCoordinator)
+            var afterDeath: [String: Any] = [:]
+            try cluster.waitUntil("another broker answers for the group's offsets", timeoutSeconds: 30) {
+                guard let coordinator = try? ClientScripts.runPython("group_committer.py", ["coordinator", cluster.bootstrap, group], timeoutSeconds: 20),
+                      coordinator.trimmingCharacters(in: .whitespacesAndNewlines) != String(lastCoordinator),
+                      let text = try? ClientScripts.runPython("group_committer.py", ["committed", cluster.bootstrap, topic, group], timeoutSeconds: 20),
+                      let offsets = try? DataPathClientTests.json(text) else { return false }
+                afterDeath = offsets
+                return true
+            }
+            for (partition, offset) in last {
+                #expect(afterDeath[partition] as? Int == offset,
+                        "partition \(partition) after coordinator \(lastCoordinator) died: \(afterDeath[partition] ?? "none"), last commit \(offset)")
+            }
+            try cluster.start(lastCoordinator)
             #expect(cluster.stopAll().values.allSatisfy { $0 == 0 })
         }
     }
