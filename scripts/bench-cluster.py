@@ -12,7 +12,10 @@ confluent-kafka producing as fast as it can.
      broker on its port and wait for the ISR to be full again; per round, median and max
      (goal: median < 3 s, max < 6 s with default settings)
 
-usage: scripts/bench-cluster.py [--pier BIN] [--seconds S] [--record-bytes N] [--partitions N] [--rounds N] [--keep]
+  With --breakdown, two more runs between 1 and 2 tell the costs apart: RF=1 acks=all (idempotent,
+  nothing to wait for but the leader) and RF=3 acks=1 (replicating, not waiting for it).
+
+usage: scripts/bench-cluster.py [--pier BIN] [--seconds S] [--record-bytes N] [--partitions N] [--rounds N] [--breakdown] [--keep]
   --pier defaults to .build/release/pier (build it with: swift build -c release --product pier).
   Brokers listen on free 127.0.0.1 ports; their files go to a temporary directory (kept with --keep).
 """
@@ -166,6 +169,7 @@ def main():
     parser.add_argument("--record-bytes", type=int, default=512)
     parser.add_argument("--partitions", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--breakdown", action="store_true")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     if not os.access(args.pier, os.X_OK):
@@ -224,6 +228,13 @@ def main():
               f"p50 {p50}, p99 {p99}", flush=True)
         results.update(rf1RecordsPerSecond=round(rf1), rf3RecordsPerSecond=round(rf3), ratio=round(ratio, 3),
                        lagP50=p50, lagP99=p99, lagSamples=len(lags))
+        if args.breakdown:
+            for name, topic, acks, idempotent in [("RF=1 acks=all", "bench-rf1", "all", True), ("RF=3 acks=1  ", "bench-rf3", "1", False)]:
+                rate = produce_flat_out(cluster.bootstrap, topic, args.partitions, args.seconds, args.record_bytes, acks, idempotent)
+                print(f"{name}: {rate:10.0f} records/s ({rate / rf1:.2f} of RF=1 acks=1)", flush=True)
+                results[name.strip().replace(" ", "-").replace("=", "")] = round(rate)
+            # acks=1 leaves the followers behind; the failover rounds start from caught-up replicas.
+            settle(cluster, "bench-rf3", args.partitions)
 
         failovers = failover_rounds(cluster, args.rounds)
         if failovers:
@@ -239,6 +250,17 @@ def main():
             print(f"files kept in {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def settle(cluster, topic, partitions, timeout=300):
+    """Waits until every replica of every partition has the leader's log end (read from the files)."""
+    def caught_up():
+        for partition, (leader, _isr) in cluster.describe(topic).items():
+            ends = {cluster.log_end(node, topic, partition) for node in cluster.processes}
+            if len(ends) != 1:
+                return False
+        return True
+    cluster.wait_until(f"the replicas of {topic} have caught up", caught_up, timeout=timeout)
 
 
 def failover_rounds(cluster, rounds):
