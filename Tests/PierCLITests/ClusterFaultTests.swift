@@ -158,24 +158,10 @@ extension RealBrokerSuites {
         /// truncated: its file ends up identical to the others'.
         @Test(.enabled(if: ExternalTool.mustRun("python3") && ExternalTool.mustRun("sqlite3")), .timeLimit(.minutes(4)),
               arguments: ClusterStore.tested)
-        func isolatedLeaderStopsAcknowledgingAndTruncates(_ store: ClusterStore) throws {
-            var proxyPorts: [Int32: Int] = [:]
-            var storeProxyPorts: [Int32: Int] = [:]
-            for id in Int32(1)...3 {
-                proxyPorts[id] = try ClosedPort.loopback()
-                if store.isServer { storeProxyPorts[id] = try ClosedPort.loopback() }
-            }
-            let cluster = try ClusterProcesses(brokers: 3, store: store, settings: ["replica.lag.time.max.ms": "3000"],
-                                               advertisedPorts: proxyPorts, storePorts: storeProxyPorts)
-            var routes = cluster.nodes.map { PartitionProxy.Route(name: "broker-\($0.id)", listenPort: proxyPorts[$0.id]!, upstreamPort: $0.port, kafka: true) }
-            if let storePort = cluster.store.tcpPort {
-                routes += cluster.nodes.map { PartitionProxy.Route(name: "store-\($0.id)", listenPort: storeProxyPorts[$0.id]!, upstreamPort: storePort, kafka: false) }
-            }
-            let proxy = try PartitionProxy(routes: routes)
-            try cluster.startAll()
+        func isolatedLeaderStopsAcknowledging(_ store: ClusterStore) throws {
+            let (cluster, proxy, proxied) = try Self.proxiedCluster(store, settings: ["replica.lag.time.max.ms": "3000"])
             let topic = "island"
             try cluster.createTopic(topic, partitions: 1, replicationFactor: 3, configs: Self.topicConfigs)
-            let proxied = proxyPorts.values.sorted().map { "127.0.0.1:\($0)" }.joined(separator: ",")
             let producer = try NumberedProducer(bootstrap: proxied, topic: topic, rate: 300)
             try producer.waitForAcknowledgements(300)
             let leader = try cluster.waitForLeader(topic)
@@ -185,7 +171,7 @@ extension RealBrokerSuites {
             let cutAt = Date()
             usleep(8_000_000)
             let state = try cluster.describe(topic)[0]
-            let islandRows = try cluster.replicaRows(node: leader, topic: topic, partition: 0)
+            let islandBatches = try cluster.replicaBatches(node: leader, topic: topic, partition: 0)
             let acknowledgedWhileCut = producer.acknowledgements().filter { $0.createdAt > cutAt.timeIntervalSince1970 + 1 }
             if state.leader == leader {
                 // Still leader (the store reaches it): nothing new may be acknowledged without a follower.
@@ -205,10 +191,75 @@ extension RealBrokerSuites {
             Self.expectNothingLost(summary, report, atLeast: 600)
             let records = try Self.settleAndCompare(cluster, topic: topic, partitions: 1)
             #expect(records == report["endOffsets"] as? [Int])
-            let finalRows = Set(try cluster.replicaRows(node: leader, topic: topic, partition: 0))
-            let truncated = islandRows.filter { !finalRows.contains($0) }.count
-            print("isolated leader \(leader) (\(store)): \(truncated) records it held alone were truncated")
+            let finalBatches = Set(try cluster.replicaBatches(node: leader, topic: topic, partition: 0))
+            let truncated = islandBatches.filter { !finalBatches.contains($0) }.count
+            print("isolated leader \(leader) (\(store)): \(truncated) batches it held alone were truncated")
             if state.leader != leader { #expect(truncated > 0, "the old leader kept what it appended alone") }
+        }
+
+        /// Three brokers, each behind a route of one partition proxy that it advertises (and, for a store
+        /// that is a server, reaching the store through a route of its own), started; returns the
+        /// cluster, the proxy and the proxied bootstrap list.
+        static func proxiedCluster(_ store: ClusterStore, settings: [String: String]) throws -> (ClusterProcesses, PartitionProxy, String) {
+            var proxyPorts: [Int32: Int] = [:]
+            var storeProxyPorts: [Int32: Int] = [:]
+            for id in Int32(1)...3 {
+                proxyPorts[id] = try ClosedPort.loopback()
+                if store.isServer { storeProxyPorts[id] = try ClosedPort.loopback() }
+            }
+            let cluster = try ClusterProcesses(brokers: 3, store: store, settings: settings, advertisedPorts: proxyPorts, storePorts: storeProxyPorts)
+            var routes = cluster.nodes.map { PartitionProxy.Route(name: "broker-\($0.id)", listenPort: proxyPorts[$0.id]!, upstreamPort: $0.port, kafka: true) }
+            if let storePort = cluster.store.tcpPort {
+                routes += cluster.nodes.map { PartitionProxy.Route(name: "store-\($0.id)", listenPort: storeProxyPorts[$0.id]!, upstreamPort: storePort, kafka: false) }
+            }
+            let proxy = try PartitionProxy(routes: routes)
+            try cluster.startAll()
+            return (cluster, proxy, proxyPorts.values.sorted().map { "127.0.0.1:\($0)" }.joined(separator: ","))
+        }
+
+        /// A leader cut off from its followers (not from the store) for 1.5 s, well inside
+        /// replica.lag.time.max.ms, appends what the producer sends it but acknowledges none of it; then
+        /// it is SIGKILLed, an in-sync follower takes over, and the old leader, healed and restarted,
+        /// truncates the records it held alone: its file ends up identical to the others', and every
+        /// acknowledged number is there once.
+        @Test(.enabled(if: ExternalTool.mustRun("python3") && ExternalTool.mustRun("sqlite3")), .timeLimit(.minutes(4)),
+              arguments: ClusterStore.tested)
+        func cutOffLeaderKilledTruncatesWhatItHeldAlone(_ store: ClusterStore) throws {
+            let (cluster, proxy, proxied) = try Self.proxiedCluster(store, settings: [:])
+            let topic = "tail"
+            try cluster.createTopic(topic, partitions: 1, replicationFactor: 3, configs: Self.topicConfigs)
+            let producer = try NumberedProducer(bootstrap: proxied, topic: topic, rate: 300)
+            try producer.waitForAcknowledgements(300)
+            let leader = try cluster.waitForLeader(topic)
+            let followers = cluster.nodes.map(\.id).filter { $0 != leader }
+
+            try proxy.set("broker-\(leader)", .isolate)
+            let cutAt = Date()
+            usleep(1_500_000)
+            let islandRows = try cluster.replicaRows(node: leader, topic: topic, partition: 0)
+            let islandBatches = try cluster.replicaBatches(node: leader, topic: topic, partition: 0)
+            let followerRows = try followers.map { try cluster.replicaRows(node: $0, topic: topic, partition: 0).count }
+            #expect(islandRows.count > followerRows.max() ?? 0, "the cut-off leader has \(islandRows.count) records, its followers \(followerRows)")
+            cluster.kill(leader)
+            let acknowledgedWhileCut = producer.acknowledgements().filter { $0.createdAt > cutAt.timeIntervalSince1970 + 0.5 }
+            #expect(acknowledgedWhileCut.isEmpty, "acknowledged by a leader cut off from its followers: \(acknowledgedWhileCut.prefix(5).map(\.number))")
+            let successor = try cluster.waitForLeader(topic, other: leader)
+            try proxy.set("broker-\(leader)", .open)
+            try cluster.start(leader)
+            try cluster.waitForIsr(topic, [1, 2, 3], timeoutSeconds: 60)
+            try producer.waitForAcknowledgements(100, createdAfter: Date())
+            let summary = try producer.finish()
+            let report = try producer.verify(bootstrap: proxied, topic: topic)
+            Self.expectNothingLost(summary, report, atLeast: 600)
+            let records = try Self.settleAndCompare(cluster, topic: topic, partitions: 1)
+            #expect(records == report["endOffsets"] as? [Int])
+            // The batches it held alone are gone: whatever now sits at those offsets came from the new
+            // leader, under a later leader epoch (the producer's retries may carry the same records).
+            let finalBatches = Set(try cluster.replicaBatches(node: leader, topic: topic, partition: 0))
+            let truncated = islandBatches.filter { !finalBatches.contains($0) }.count
+            #expect(truncated > 0, "the old leader kept the \(islandRows.count - (followerRows.max() ?? 0)) records it held alone")
+            print("cut-off leader \(leader) killed (\(store)): \(islandRows.count) records against its followers' \(followerRows), "
+                  + "leader \(successor) took over, \(truncated) batches truncated on the old leader")
         }
 
         /// A consumer group member commits every 200 ms while the group's coordinator is SIGKILLed: the

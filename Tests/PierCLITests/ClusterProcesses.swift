@@ -304,6 +304,17 @@ final class ClusterProcesses {
             .split(separator: "\n").map(String.init)
     }
 
+    /// Every batch header of a replica as one line (base and last offset, leader epoch, attributes,
+    /// producer id, epoch and base sequence, record count, CRC), from its `batches` table.
+    func replicaBatches(node id: Int32, topic: String, partition: Int) throws -> [String] {
+        let file = partitionFile(node: id, topic: topic, partition: partition)
+        guard FileManager.default.fileExists(atPath: file.path) else { return [] }
+        let sql = "SELECT base_offset, last_offset, partition_leader_epoch, attributes, producer_id, producer_epoch, base_sequence, record_count, crc "
+            + "FROM batches ORDER BY base_offset"
+        return try ExternalTool.run("sqlite3", arguments: ["-readonly", "-separator", "|", file.path, sql], timeoutSeconds: 60)
+            .split(separator: "\n").map(String.init)
+    }
+
     /// The high watermark a replica has stored (`partition_state`).
     func storedHighWatermark(node id: Int32, topic: String, partition: Int) throws -> Int64? {
         let file = partitionFile(node: id, topic: topic, partition: partition)
@@ -313,8 +324,9 @@ final class ClusterProcesses {
     }
 
     /// Compares the replicas of every partition once the brokers have stopped: the same rows, record
-    /// for record, on every replica in `nodes` (all by default). Returns, per partition, the record
-    /// count; throws a description of the first difference.
+    /// for record, and the same batch headers (offsets, leader epochs, producer sequences, CRCs) on
+    /// every replica in `nodes` (all by default). Returns, per partition, the record count; throws a
+    /// description of the first difference.
     func compareReplicas(_ topic: String, partitions: Int, nodes ids: [Int32]? = nil) throws -> [Int] {
         let ids = ids ?? nodes.map(\.id)
         var counts: [Int] = []
@@ -326,6 +338,14 @@ final class ClusterProcesses {
                     \(topic)-\(partition): broker \(ids[0]) has \(rows[0].count) records, broker \(ids[index]) \(other.count); \
                     first difference at row \(first): \(first < rows[0].count ? rows[0][first] : "(none)") vs \
                     \(first < other.count ? other[first] : "(none)")
+                    """)
+            }
+            let batches = try ids.map { try replicaBatches(node: $0, topic: topic, partition: partition) }
+            for (index, other) in batches.enumerated().dropFirst() where other != batches[0] {
+                let first = zip(batches[0], other).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(batches[0].count, other.count)
+                throw ClusterFailure("""
+                    \(topic)-\(partition): batch headers differ between brokers \(ids[0]) (\(batches[0].count)) and \(ids[index]) (\(other.count)) \
+                    at batch \(first): \(first < batches[0].count ? batches[0][first] : "(none)") vs \(first < other.count ? other[first] : "(none)")
                     """)
             }
             counts.append(rows[0].count)
