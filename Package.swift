@@ -6,8 +6,9 @@ import PackageDescription
 //   PierRecords -> CCRC32C, compression system libraries   (record batches, no network)
 //   PierProtocol -> NIOCore                                  (codecs know nothing of storage)
 //   PierStorage -> PierRecords, GRDB                         (partition logs; knows nothing of the network)
-//   PierCoordination -> GRDB                                 (znodes in SQLite)
-//   PierBroker -> NIOCore                                    (connections, configuration, topic rules)
+//   PierCoordination -> GRDB                                 (the ZnodeStore protocol; znodes in SQLite)
+//   PierZooKeeper -> PierCoordination, CZooKeeper            (the ZnodeStore protocol over an Apache ZooKeeper ensemble)
+//   PierBroker -> PierCoordination, PierZooKeeper, NIOCore                                    (connections, configuration, topic rules)
 //   PierClient -> PierProtocol, PierRecords, NIOPosix        (a small Kafka client; knows nothing of the broker)
 //   PierPerf -> PierClient, Histogram                        (the load generators behind `pier perf`)
 //   PierObservability -> NIOHTTP1, Prometheus, Logging       (admin listener, Prometheus registry, JSON logs; knows nothing of the broker)
@@ -23,6 +24,7 @@ let package = Package(
         .library(name: "PierRecords", targets: ["PierRecords"]),
         .library(name: "PierStorage", targets: ["PierStorage"]),
         .library(name: "PierCoordination", targets: ["PierCoordination"]),
+        .library(name: "PierZooKeeper", targets: ["PierZooKeeper"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
@@ -85,12 +87,15 @@ let package = Package(
             name: "PierCoordination",
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
+        .target(name: "PierZooKeeper", dependencies: ["PierCoordination", "CZooKeeper"]),
+        // Debian's libzookeeper-mt-dev has no pkg-config file: the module map names the header path.
+        .systemLibrary(name: "CZooKeeper", providers: [.apt(["libzookeeper-mt-dev"]), .brew(["zookeeper"])]),
 
         // MARK: Broker
         .target(
             name: "PierBroker",
             dependencies: [
-                "PierProtocol", "PierRecords", "PierStorage", "PierCoordination",
+                "PierProtocol", "PierRecords", "PierStorage", "PierCoordination", "PierZooKeeper",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -148,6 +153,7 @@ let package = Package(
             dependencies: [
                 "PierProtocol",
                 "PierCoordination",
+                "PierZooKeeper",
                 "PierBroker",
                 "PierClient",
                 "PierPerf",
@@ -188,6 +194,11 @@ let package = Package(
         .testTarget(
             name: "PierCoordinationTests",
             dependencies: ["PierCoordination", "PierTestSupport"]
+        ),
+        // The ZnodeStore conformance suite (on SQLite and on ZooKeeper) and the ZooKeeper store's own tests.
+        .testTarget(
+            name: "PierZooKeeperTests",
+            dependencies: ["PierZooKeeper", "PierCoordination", "CZooKeeper", "PierTestSupport"]
         ),
         .testTarget(
             name: "PierBrokerTests",

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System libraries the build links against; idempotent, quiet when already present.
 set -euo pipefail
-packages=(pkg-config libsqlite3-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev)
+packages=(pkg-config libsqlite3-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libzookeeper-mt-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

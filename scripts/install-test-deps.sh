@@ -4,7 +4,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/install-build-deps.sh"
 # bsdutils: script(1), which gives `pier replay` a terminal in the progress-bar test.
-packages=(kcat sqlite3 python3 python3-pip bsdutils)
+# zookeeper: the Java server (and a JRE) the ZooKeeper store tests start on loopback ports.
+packages=(kcat sqlite3 python3 python3-pip bsdutils zookeeper)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

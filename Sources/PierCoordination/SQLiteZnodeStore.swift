@@ -15,6 +15,10 @@ import Darwin
 /// other processes' writes) and fires the matching watches on a serial callback queue, so watchers
 /// see events in commit order whichever process made them. The same poller expires sessions that
 /// stopped heartbeating, deleting their ephemeral nodes.
+///
+/// Session events concern the sessions this store object opened: `connected` when one opens,
+/// `expired` when one is found ended or past its timeout (by this process's poller or heartbeat, or
+/// by another process that expired it). The database is local, so there is no `disconnected`.
 public final class SQLiteZnodeStore: ZnodeStore {
     public struct Options: Sendable {
         /// How often the change feed is polled for other processes' writes, and sessions are checked.
@@ -31,6 +35,9 @@ public final class SQLiteZnodeStore: ZnodeStore {
     private let dispatch = Mutex(DispatchState())
     private let callbackQueue = DispatchQueue(label: "pier.znode-watches")
     private let pollingStopped = Mutex(false)
+    private let sessionObservers: SessionObservers
+    /// Sessions opened through this object and not yet closed or reported expired.
+    private let ownSessions = Mutex<Set<SessionID>>([])
 
     private struct DispatchState {
         var registry = WatchRegistry()
@@ -44,11 +51,14 @@ public final class SQLiteZnodeStore: ZnodeStore {
     /// Opens (creating and migrating if needed) the database at `path`.
     public init(path: String, options: Options = Options()) throws(ZnodeError) {
         self.options = options
+        sessionObservers = SessionObservers(queue: callbackQueue)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "pier.coordination"
+        // GRDB's own WAL switch waits out another process's lock; a plain PRAGMA fails at once with
+        // SQLITE_BUSY when several brokers of one host open a new coordination file together.
+        configuration.journalMode = .wal
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
@@ -146,19 +156,33 @@ public final class SQLiteZnodeStore: ZnodeStore {
                 arguments: ["timeout_ms": timeoutMilliseconds, "now_ms": now, "description": description]
             )!
         }
-        return SessionID(rawValue: id)
+        let session = SessionID(rawValue: id)
+        ownSessions.withLock { _ = $0.insert(session) }
+        sessionObservers.publish(.connected(session))
+        return session
     }
 
     public func heartbeat(_ session: SessionID) throws(ZnodeError) {
         let now = options.clock()
-        try write { db, _ in
-            guard try Self.isLive(session, now: now, db) else { throw ZnodeError.sessionExpired(session) }
-            try db.cachedStatement(sql: CoordinationSQL.Statement.sessionHeartbeat).execute(arguments: ["now_ms": now, "id": session.rawValue])
+        do {
+            try write { db, _ in
+                guard try Self.isLive(session, now: now, db) else { throw ZnodeError.sessionExpired(session) }
+                try db.cachedStatement(sql: CoordinationSQL.Statement.sessionHeartbeat).execute(arguments: ["now_ms": now, "id": session.rawValue])
+            }
+        } catch .sessionExpired(let expired) {
+            // A process paused past its timeout learns here that its session is gone.
+            reportExpired([session])
+            throw .sessionExpired(expired)
         }
     }
 
     public func closeSession(_ session: SessionID) throws(ZnodeError) {
+        ownSessions.withLock { _ = $0.remove(session) }
         try write { db, zxid in try Self.endSession(session, zxid: zxid, db) }
+    }
+
+    public func observeSessions(_ handler: @escaping @Sendable (SessionEvent) -> Void) {
+        sessionObservers.add(handler)
     }
 
     /// Ends every session whose heartbeat is older than its timeout; returns the sessions ended.
@@ -169,7 +193,7 @@ public final class SQLiteZnodeStore: ZnodeStore {
             try Int64.fetchAll(db.cachedStatement(sql: CoordinationSQL.Statement.sessionsExpired), arguments: ["now_ms": now])
         }
         guard !expired.isEmpty else { return [] }
-        return try write { db, zxid in
+        let ended = try write { db, zxid in
             // Re-check inside the write transaction: a heartbeat may have landed since the read.
             let stillExpired = Set(try Int64.fetchAll(db.cachedStatement(sql: CoordinationSQL.Statement.sessionsExpired), arguments: ["now_ms": now]))
             var ended: [SessionID] = []
@@ -179,6 +203,24 @@ public final class SQLiteZnodeStore: ZnodeStore {
             }
             return ended
         }
+        reportExpired(ended)
+        return ended
+    }
+
+    /// Reports the sessions of this object that another process expired (or that are past their
+    /// timeout and about to be): called by the poller after its own expiry pass.
+    private func reportOwnSessionsNoLongerLive() {
+        let own = ownSessions.withLock { $0 }
+        guard !own.isEmpty else { return }
+        let now = options.clock()
+        guard let gone = try? read({ db in try own.filter { try !Self.isLive($0, now: now, db) } }) else { return }
+        reportExpired(gone)
+    }
+
+    /// Publishes `expired` once for each of `sessions` this object opened and still counted as its own.
+    private func reportExpired(_ sessions: some Sequence<SessionID>) {
+        let newlyExpired = ownSessions.withLock { own in sessions.filter { own.remove($0) != nil } }
+        for session in newlyExpired { sessionObservers.publish(.expired(session)) }
     }
 
     /// Fires the watches for every change committed so far, by any process. Called after each own
@@ -251,6 +293,7 @@ public final class SQLiteZnodeStore: ZnodeStore {
                 polls += 1
                 if polls % 10 == 0 {
                     _ = try? self.expireSessions()
+                    self.reportOwnSessionsNoLongerLive()
                 }
                 if polls % 500 == 0 {
                     try? self.pruneChanges()

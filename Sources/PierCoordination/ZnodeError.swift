@@ -13,4 +13,7 @@ public enum ZnodeError: Error, Equatable, Sendable {
     indirect case multiFailed(index: Int, cause: ZnodeError)
     /// The database could not be read or written.
     case storage(String)
+    /// A networked store lost its server before the answer came: the operation may or may not have
+    /// taken effect, and the session may still be alive (ZooKeeper's connection loss and operation timeout).
+    case connectionLoss(String)
 }

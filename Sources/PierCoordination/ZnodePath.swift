@@ -1,8 +1,11 @@
 /// A validated absolute znode path: "/" or "/a/b" with no empty, "." or ".." segments and no trailing slash.
-struct ZnodePath: Hashable, Sendable {
-    let string: String
+///
+/// Public so that every `ZnodeStore` refuses the same paths with the same `invalidPath` error,
+/// whether it checks them itself (SQLite) or would otherwise hear a server's own wording (ZooKeeper).
+public struct ZnodePath: Hashable, Sendable {
+    public let string: String
 
-    init(_ string: String) throws(ZnodeError) {
+    public init(_ string: String) throws(ZnodeError) {
         guard string.first == "/" else { throw .invalidPath(string) }
         if string != "/" {
             guard string.last != "/" else { throw .invalidPath(string) }
@@ -20,7 +23,7 @@ struct ZnodePath: Hashable, Sendable {
 
     static let root = ZnodePath(unchecked: "/")
 
-    var isRoot: Bool { string == "/" }
+    public var isRoot: Bool { string == "/" }
 
     /// The parent path; the root's parent is the empty string, as stored in the table.
     var parentString: String {
@@ -29,7 +32,7 @@ struct ZnodePath: Hashable, Sendable {
         return lastSlash == string.startIndex ? "/" : String(string[..<lastSlash])
     }
 
-    var parent: ZnodePath? { isRoot ? nil : ZnodePath(unchecked: parentString) }
+    public var parent: ZnodePath? { isRoot ? nil : ZnodePath(unchecked: parentString) }
 
     /// The last segment: "ids" for "/brokers/ids".
     var name: Substring {
@@ -38,7 +41,7 @@ struct ZnodePath: Hashable, Sendable {
     }
 
     /// Every proper ancestor except the root, outermost first: "/a", "/a/b" for "/a/b/c".
-    var ancestors: [ZnodePath] {
+    public var ancestors: [ZnodePath] {
         var result: [ZnodePath] = []
         var current = parent
         while let path = current, !path.isRoot {

@@ -2,7 +2,9 @@
 /// nodes, multi-op transactions, sessions and one-shot watches.
 ///
 /// `SQLiteZnodeStore` keeps it in a SQLite database that several broker processes on one host may
-/// share; a ZooKeeper ensemble can stand behind the same protocol later.
+/// share; `ZooKeeperZnodeStore` (module PierZooKeeper) keeps it in an Apache ZooKeeper ensemble.
+/// Calls block until the store answers (a network round trip for ZooKeeper): callers make them off
+/// event loops and off Swift's cooperative pool.
 public protocol ZnodeStore: Sendable {
     /// Creates a znode and returns its actual path (sequential nodes get a 10-digit suffix).
     /// Ephemeral modes need `session`; the node goes when the session closes or expires.
@@ -33,6 +35,9 @@ public protocol ZnodeStore: Sendable {
     func heartbeat(_ session: SessionID) throws(ZnodeError)
     /// Closes the session and deletes its ephemeral nodes.
     func closeSession(_ session: SessionID) throws(ZnodeError)
+
+    /// Calls `handler` for every later connection and session event, on the watch-callback queue.
+    func observeSessions(_ handler: @escaping @Sendable (SessionEvent) -> Void)
 }
 
 extension ZnodeStore {

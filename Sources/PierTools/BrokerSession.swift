@@ -79,11 +79,24 @@ public final class BrokerSession {
         return try await connection(host: broker.host, port: Int(broker.port))
     }
 
-    /// A connection to the coordinator of `group`.
-    func coordinator(of group: String) async throws -> KafkaConnection {
-        let (host, port) = try await connection.findCoordinator(group: group)
-        return try await connection(host: host, port: port)
+    /// A connection to the coordinator of `group`, once it coordinates: right after the group
+    /// shards' topic is created, or while a shard moves to a new leader, brokers answer
+    /// COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR for a moment, and clients ask again.
+    func coordinator(of group: String, waitingUpTo patience: Duration = .seconds(15)) async throws -> KafkaConnection {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            do {
+                let (host, port) = try await connection.findCoordinator(group: group)
+                let coordinator = try await connection(host: host, port: port)
+                _ = try await coordinator.committedOffsets(group: group)
+                return coordinator
+            } catch KafkaClientError.broker(let code, _) where Self.coordinatorMoving.contains(code) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
+
+    private static let coordinatorMoving: Set<ErrorCode> = [.coordinatorNotAvailable, .notCoordinator, .coordinatorLoadInProgress]
 
     private func connection(host: String, port: Int) async throws -> KafkaConnection {
         let address = "\(host):\(port)"

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import PierCoordination
+import PierZooKeeper
 
-/// Reads the coordination namespace straight from `coordination.db` (offline: no broker needed,
-/// safe beside a running one thanks to WAL).
+/// Reads the coordination namespace straight from the store: `coordination.db` in a data directory
+/// (offline: no broker needed, safe beside a running one thanks to WAL), or the store a cluster's
+/// `--coordination` names (a shared SQLite file, a ZooKeeper ensemble).
 struct ZnodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "znode",
@@ -15,20 +17,45 @@ struct ZnodeCommand: ParsableCommand {
         @Option(help: "Data directory holding coordination.db.")
         var dataDir: String = "./pier-data"
 
+        @Option(help: "The cluster's coordination store instead: sqlite:PATH or zookeeper:HOST:PORT[,HOST:PORT...][/CHROOT].")
+        var coordination: String?
+
         @Argument(help: "Absolute znode path, e.g. /brokers/ids.")
         var path: String = "/"
 
-        func openStore() throws -> SQLiteZnodeStore {
-            let database = URL(fileURLWithPath: dataDir).appendingPathComponent("coordination.db").path
-            guard FileManager.default.fileExists(atPath: database) else {
-                throw CLIFailure("no coordination database at \(database)")
-            }
+        func openStore() throws -> OpenedStore {
+            let uri: CoordinationURI
             do {
-                return try SQLiteZnodeStore(path: database)
+                uri = try coordination.map(CoordinationURI.init(parsing:))
+                    ?? .sqlite(path: URL(fileURLWithPath: dataDir).appendingPathComponent("coordination.db").path)
             } catch {
-                throw CLIFailure("cannot open \(database): \(error)")
+                throw CLIFailure("\(error)")
+            }
+            switch uri {
+            case .sqlite(let database):
+                guard FileManager.default.fileExists(atPath: database) else {
+                    throw CLIFailure("no coordination database at \(database)")
+                }
+                do {
+                    let store = try SQLiteZnodeStore(path: database)
+                    return OpenedStore(store: store, close: store.close)
+                } catch {
+                    throw CLIFailure("cannot open \(database): \(error)")
+                }
+            case let .zookeeper(servers, chroot):
+                do {
+                    let store = try ZooKeeperZnodeStore(servers: servers, chroot: chroot, sessionTimeoutMilliseconds: 10_000)
+                    return OpenedStore(store: store, close: store.close)
+                } catch {
+                    throw CLIFailure("cannot reach ZooKeeper at \(servers.joined(separator: ",")): \(error)")
+                }
             }
         }
+    }
+
+    struct OpenedStore {
+        var store: any ZnodeStore
+        var close: () -> Void
     }
 
     struct List: ParsableCommand {
@@ -36,8 +63,9 @@ struct ZnodeCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
-            let store = try location.openStore()
-            defer { store.close() }
+            let opened = try location.openStore()
+            defer { opened.close() }
+            let store = opened.store
             for child in try describing(location.path, { try store.getChildren(location.path) }) {
                 print(child)
             }
@@ -49,8 +77,9 @@ struct ZnodeCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
-            let store = try location.openStore()
-            defer { store.close() }
+            let opened = try location.openStore()
+            defer { opened.close() }
+            let store = opened.store
             let (data, _) = try describing(location.path, { try store.getData(location.path) })
             FileHandle.standardOutput.write(Data(data))
             if data.last != UInt8(ascii: "\n") { print() }
@@ -62,8 +91,9 @@ struct ZnodeCommand: ParsableCommand {
         @OptionGroup var location: Location
 
         func run() throws {
-            let store = try location.openStore()
-            defer { store.close() }
+            let opened = try location.openStore()
+            defer { opened.close() }
+            let store = opened.store
             guard let stat = try describing(location.path, { try store.exists(location.path) }) else {
                 throw CLIFailure("no znode at \(location.path)")
             }

@@ -50,6 +50,13 @@ final class CoordinationSession: Sendable {
     /// broker's previous life (killed, its session not yet expired) to go, as a ZooKeeper-based
     /// Kafka broker does. Then starts the heartbeats.
     func open() throws -> SessionID {
+        // A networked store learns of an expiry from its server before a heartbeat would.
+        store.observeSessions { [weak self] event in
+            guard let self, case .expired(let session) = event else { return }
+            let thread = Thread { self.renew(expired: session) }
+            thread.name = "pier.coordination-renewal"
+            thread.start()
+        }
         let session = try establish()
         startHeartbeats()
         return session

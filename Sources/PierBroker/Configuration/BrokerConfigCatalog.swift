@@ -56,6 +56,10 @@ enum BrokerConfigCatalog {
         parsed("offsets.topic.num.partitions", .int, "Shards of consumer-group state (groups/shard-N.sqlite), Kafka's __consumer_offsets partitions.") {
             String($0.groupShards)
         },
+        parsed("offsets.topic.replication.factor", .short,
+               "Replicas of each __consumer_offsets partition, the journal of a group shard; at most the live brokers when the topic is created.") {
+            String($0.offsetsTopicReplicationFactor)
+        },
         parsed("group.initial.rebalance.delay.ms", .int, "An empty group's first rebalance waits this long for more members.") {
             String($0.groupSettings.initialRebalanceDelayMilliseconds)
         },

@@ -41,6 +41,9 @@ struct BrokerConfiguration: Sendable, Equatable {
     var flushPolicy: FlushPolicy = .operatingSystem
     /// `offsets.topic.num.partitions`: shards of consumer-group state (Kafka's `__consumer_offsets` partitions).
     var groupShards = 50
+    /// `offsets.topic.replication.factor`: replicas of each `__consumer_offsets` partition (a group
+    /// shard's journal). Kafka's default; the topic is created with at most as many as are live then.
+    var offsetsTopicReplicationFactor: Int16 = 3
     /// `group.initial.rebalance.delay.ms`, `group.min.session.timeout.ms`, `group.max.session.timeout.ms`.
     var groupSettings = ConsumerGroup.Settings()
     /// `offsets.retention.minutes`: committed offsets of a group without members expire this long
@@ -134,6 +137,8 @@ struct BrokerConfiguration: Sendable, Equatable {
                     throw .invalidValue(name: name, value: value, expected: StorageEngine.allCases.map(\.rawValue).joined(separator: " or "))
                 }
                 storageEngine = engine
+            case "offsets.topic.replication.factor":
+                offsetsTopicReplicationFactor = try Self.integer(name, value, Int16.self, minimum: 1)
             case "offsets.topic.num.partitions":
                 groupShards = try Self.integer(name, value, Int.self, minimum: 1)
             case "group.initial.rebalance.delay.ms":

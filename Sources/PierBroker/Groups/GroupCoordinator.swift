@@ -26,6 +26,9 @@ final class GroupCoordinator: Sendable {
         /// alone while one is in flight, and removes it only if none started since it looked.
         var commitsStarted: [String: Int] = [:]
         var commitsFinished: [String: Int] = [:]
+        /// The shards whose groups this broker coordinates; nil: all of them (a coordinator on its own,
+        /// without a cluster deciding). Groups of other shards are answered NOT_COORDINATOR.
+        var ledShards: Set<Int>?
     }
 
     /// Deferred responses to resume once the lock is released.
@@ -72,12 +75,79 @@ final class GroupCoordinator: Sendable {
         if !loaded.isEmpty { logger.info("consumer groups loaded", metadata: ["groups": "\(loaded.count)"]) }
     }
 
+    // MARK: Which groups this broker coordinates
+
+    /// From now on only the shards handed over with `takeOver` are coordinated here (a cluster's
+    /// shard leaders decide); groups already loaded go.
+    func coordinateNoShardsYet() {
+        state.withLock { state in
+            state.ledShards = []
+            state.groups.removeAll()
+            state.persisted.removeAll()
+        }
+    }
+
+    /// This broker now coordinates `shard`: its groups, as its database holds them, are loaded.
+    func takeOver(shard: Int) throws(StorageError) {
+        let now = clock()
+        let stored = try shards.store(shard: shard).loadGroups()
+        state.withLock { state in
+            for group in stored {
+                let restored = ConsumerGroup(restoring: group, settings: settings, now: now)
+                state.groups[group.groupID] = restored
+                state.persisted[group.groupID] = restored.persistenceMark
+            }
+            state.ledShards?.insert(shard)
+        }
+        logger.info("coordinating group shard", metadata: ["shard": "\(shard)", "groups": "\(stored.count)"])
+    }
+
+    /// This broker now coordinates `shard`, which holds no groups yet.
+    func takeOverEmpty(shard: Int) {
+        state.withLock { _ = $0.ledShards?.insert(shard) }
+    }
+
+    /// Another broker coordinates `shard` now: its groups leave memory, and requests waiting on them
+    /// are told NOT_COORDINATOR so their clients look for the new coordinator.
+    func handOver(shard: Int) {
+        var resumptions = Resumptions()
+        let handed = state.withLock { state -> Bool in
+            guard state.ledShards?.remove(shard) != nil else { return false }
+            for groupID in state.groups.keys where shards.shard(of: groupID) == shard {
+                state.groups[groupID] = nil
+                state.persisted[groupID] = nil
+                for (memberID, waiter) in state.joinWaiters.removeValue(forKey: groupID) ?? [:] {
+                    resumptions.joins.append((waiter, .failure(.notCoordinator, memberID: memberID)))
+                }
+                for waiter in (state.syncWaiters.removeValue(forKey: groupID) ?? [:]).values {
+                    resumptions.syncs.append((waiter, .failure(.notCoordinator)))
+                }
+            }
+            return true
+        }
+        resumptions.resume()
+        if handed { logger.info("no longer coordinating group shard", metadata: ["shard": "\(shard)"]) }
+    }
+
+    /// The error for a request about `groupID` when this broker does not coordinate it, else nil.
+    func refusal(for groupID: String) -> ErrorCode? {
+        state.withLock { refusal(groupID, $0) }
+    }
+
+    private func refusal(_ groupID: String, _ state: State) -> ErrorCode? {
+        guard let led = state.ledShards else { return nil }
+        return led.contains(shards.shard(of: groupID)) ? nil : .notCoordinator
+    }
+
+    var coordinatedShards: Set<Int>? { state.withLock { $0.ledShards } }
+
     // MARK: Membership
 
     func join(groupID: String, _ request: ConsumerGroup.JoinRequest) async -> JoinResult {
         await withCheckedContinuation { continuation in
             var resumptions = Resumptions()
             let immediate: JoinResult? = state.withLock { state in
+                if let refusal = refusal(groupID, state) { return .failure(refusal, memberID: request.memberID) }
                 var group = state.groups[groupID] ?? ConsumerGroup(groupID: groupID, settings: settings)
                 let (outcome, completions) = group.join(request, now: clock())
                 state.groups[groupID] = group
@@ -107,6 +177,7 @@ final class GroupCoordinator: Sendable {
         await withCheckedContinuation { continuation in
             var resumptions = Resumptions()
             let immediate: SyncResult? = state.withLock { state in
+                if let refusal = refusal(groupID, state) { return .failure(refusal) }
                 guard var group = state.groups[groupID] else { return .failure(.unknownMemberId) }
                 let (outcome, completions) = group.sync(memberID: memberID, generation: generation, instanceID: instanceID,
                                                         protocolType: protocolType, protocolName: protocolName,
@@ -132,6 +203,7 @@ final class GroupCoordinator: Sendable {
 
     func heartbeat(groupID: String, memberID: String, generation: Int32, instanceID: String?) -> ErrorCode {
         state.withLock { state in
+            if let refusal = refusal(groupID, state) { return refusal }
             guard var group = state.groups[groupID] else { return .unknownMemberId }
             let error = group.heartbeat(memberID: memberID, generation: generation, instanceID: instanceID, now: clock())
             state.groups[groupID] = group
@@ -142,6 +214,7 @@ final class GroupCoordinator: Sendable {
     func leave(groupID: String, _ departures: [ConsumerGroup.Departure]) -> [ErrorCode] {
         var resumptions = Resumptions()
         let errors = state.withLock { state -> [ErrorCode] in
+            if let refusal = refusal(groupID, state) { return departures.map { _ in refusal } }
             guard var group = state.groups[groupID] else { return departures.map { _ in .unknownMemberId } }
             let (errors, completions) = group.leave(departures, now: clock())
             state.groups[groupID] = group
@@ -190,7 +263,7 @@ final class GroupCoordinator: Sendable {
         let now = clock()
         persistence.async {
             do {
-                try shards.store(for: snapshot.groupID).save(snapshot, now: now)
+                try shards.perform(.save(snapshot, now: now), groupID: snapshot.groupID)
             } catch {
                 logger.error("saving a consumer group failed", metadata: ["group": "\(snapshot.groupID)", "error": "\(error)"])
             }
@@ -203,6 +276,7 @@ final class GroupCoordinator: Sendable {
     func commitOffsets(groupID: String, memberID: String, generation: Int32, instanceID: String?,
                        offsets: [CommittedOffset]) async -> ErrorCode {
         let error = state.withLock { state -> ErrorCode in
+            if let refusal = refusal(groupID, state) { return refusal }
             // A commit to an unknown group creates it (empty), as Kafka does for standalone consumers.
             var group = state.groups[groupID] ?? ConsumerGroup(groupID: groupID, settings: settings)
             let error = group.validateOffsetCommit(memberID: memberID, generation: generation, instanceID: instanceID, now: clock())
@@ -216,8 +290,11 @@ final class GroupCoordinator: Sendable {
         defer { state.withLock { $0.commitsFinished[groupID, default: 0] += 1 } }
         do {
             let shards = shards
-            try await storageThreads.runIfActive { try shards.store(for: groupID).commit(groupID: groupID, offsets: offsets) }
+            try await storageThreads.runIfActive { try shards.perform(.commit(groupID: groupID, offsets: offsets), groupID: groupID) }
             return .noError
+        } catch let unavailable as GroupShardUnavailable {
+            logger.notice("offsets not committed", metadata: ["group": "\(groupID)", "reason": "\(unavailable)"])
+            return unavailable.errorCode
         } catch {
             logger.error("committing offsets failed", metadata: ["group": "\(groupID)", "error": "\(error)"])
             return .kafkaStorageError
@@ -261,8 +338,10 @@ final class GroupCoordinator: Sendable {
         let shards = shards
         return try await storageThreads.runIfActive {
             try subscriptions.reduce(0) { total, entry in
-                total + (try shards.store(for: entry.0).expireUnsubscribedOffsets(
-                    groupID: entry.0, subscribedTopics: entry.1, now: now, retentionMilliseconds: retentionMilliseconds))
+                let outcome = try shards.perform(.expireUnsubscribedOffsets(groupID: entry.0, subscribedTopics: entry.1.sorted(), now: now,
+                                                                            retentionMilliseconds: retentionMilliseconds), groupID: entry.0)
+                guard case .expiredUnsubscribed(let count) = outcome else { return total }
+                return total + count
             }
         }
     }
@@ -286,10 +365,10 @@ final class GroupCoordinator: Sendable {
         let shards = shards
         let outcomes = try await storageThreads.runIfActive {
             try candidates.map { candidate in
-                let result = try shards.store(for: candidate.groupID).expireOffsets(
-                    groupID: candidate.groupID, emptySince: candidate.emptySince, now: now, retentionMilliseconds: retentionMilliseconds
-                )
-                return (candidate, result.expired, result.remaining)
+                let outcome = try shards.perform(.expireOffsets(groupID: candidate.groupID, emptySince: candidate.emptySince, now: now,
+                                                                retentionMilliseconds: retentionMilliseconds), groupID: candidate.groupID)
+                guard case let .expired(expired, remaining) = outcome else { return (candidate, 0, -1) }
+                return (candidate, expired, remaining)
             }
         }
         var expiry = OffsetExpiry(expiredOffsets: outcomes.reduce(0) { $0 + $1.1 })
@@ -323,7 +402,7 @@ final class GroupCoordinator: Sendable {
         let logger = logger
         persistence.async {
             do {
-                try shards.store(for: groupID).deleteGroupIfNoOffsets(groupID)
+                try shards.perform(.deleteGroupIfNoOffsets(groupID), groupID: groupID)
             } catch {
                 logger.error("removing an expired consumer group failed", metadata: ["group": "\(groupID)", "error": "\(error)"])
             }
@@ -353,6 +432,7 @@ final class GroupCoordinator: Sendable {
     /// DeleteGroups: member-less groups go with their offsets; others get NON_EMPTY_GROUP.
     func deleteGroup(_ groupID: String) async -> ErrorCode {
         let error = state.withLock { state -> ErrorCode in
+            if let refusal = refusal(groupID, state) { return refusal }
             guard var group = state.groups[groupID] else { return .groupIdNotFound }
             let error = group.markDeleted()
             guard error == .noError else { return error }
@@ -365,7 +445,7 @@ final class GroupCoordinator: Sendable {
         do {
             // After any snapshot still queued for it, so the delete is the last word.
             try await storageThreads.runIfActive {
-                try persistence.sync { try shards.store(for: groupID).deleteGroup(groupID) }
+                try persistence.sync { try shards.perform(.deleteGroup(groupID), groupID: groupID) }
             }
             return .noError
         } catch {
@@ -376,23 +456,21 @@ final class GroupCoordinator: Sendable {
 
     func deleteOffsets(groupID: String, partitions: [(topic: String, partition: Int32)]) async throws {
         let shards = shards
-        try await storageThreads.runIfActive { try shards.store(for: groupID).deleteOffsets(groupID: groupID, partitions: partitions) }
+        let keys = partitions.map { GroupOperation.OffsetKey(topic: $0.topic, partition: $0.partition) }
+        try await storageThreads.runIfActive { try shards.perform(.deleteOffsets(groupID: groupID, partitions: keys), groupID: groupID) }
     }
 
     /// DeleteTopics: every group's committed offsets for `topic` go with it, as Kafka drops them from
     /// `__consumer_offsets`, so a topic created again under the name starts with no stale positions.
     /// Blocking: runs on the caller's (storage) thread, after snapshots already queued.
-    func forgetOffsets(ofTopic topic: String) throws(StorageError) {
+    func forgetOffsets(ofTopic topic: String) throws {
         let shards = shards
-        let result: Result<Void, StorageError> = persistence.sync {
-            do throws(StorageError) {
-                for shard in shards.existingShards() { try shards.store(shard: shard).deleteOffsets(ofTopic: topic) }
-                return .success(())
-            } catch {
-                return .failure(error)
+        let led = state.withLock { $0.ledShards }
+        try persistence.sync {
+            for shard in shards.existingShards() where led?.contains(shard) ?? true {
+                try shards.perform(.deleteOffsetsOfTopic(topic), shard: shard)
             }
         }
-        try result.get()
     }
 
     /// Waits for queued snapshots, then closes the shards (shutdown).

@@ -12,6 +12,9 @@ struct DescribeGroupsHandler {
             guard !groupID.isEmpty else {
                 return DescribeGroupsResponse.DescribedGroup(errorCode: ErrorCode.invalidGroupId.rawValue, groupId: groupID)
             }
+            if let refusal = context.groups.refusal(for: groupID) {
+                return DescribeGroupsResponse.DescribedGroup(errorCode: refusal.rawValue, groupId: groupID)
+            }
             guard let group = context.groups.group(groupID) else {
                 return DescribeGroupsResponse.DescribedGroup(groupId: groupID, groupState: GroupState.dead.rawValue)
             }

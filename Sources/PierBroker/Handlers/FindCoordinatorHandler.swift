@@ -1,28 +1,45 @@
+import PierCoordination
 import PierProtocol
 
-/// FindCoordinator: every group (and transactional id) is coordinated by this broker while Pier
-/// runs one broker per cluster; the group-to-shard mapping (GroupShards) is where a cluster will
-/// pick each shard's leader instead. v4+ asks for several keys at once.
+/// FindCoordinator: a group's coordinator is the leader of its shard's `__consumer_offsets`
+/// partition (created on the first request, as Kafka does); a shard without a live leader is
+/// COORDINATOR_NOT_AVAILABLE, which clients retry. Transactional ids are coordinated by the broker
+/// asked (transactions are not implemented). v4+ asks for several keys at once.
 struct FindCoordinatorHandler {
     let context: BrokerContext
 
     func response(to request: FindCoordinatorRequest, version: Int16) async throws -> FindCoordinatorResponse {
-        let registration = try await context.blocking { try context.cluster.liveBrokers()[context.nodeID] }
+        let keys = version >= 4 ? request.coordinatorKeys : [request.key]
+        let (brokers, shardLeaders) = try await context.blocking { () throws -> ([Int32: BrokerRegistration], [Int: Int32]) in
+            let brokers = try context.cluster.liveBrokers()
+            guard request.keyType == 0, keys.contains(where: { !$0.isEmpty }) else { return (brokers, [:]) }
+            guard let view = try? context.groupShards.internalTopic(replicationFactor: context.configuration.offsetsTopicReplicationFactor, cluster: context.cluster) else {
+                return (brokers, [:])  // no journal topic (too few brokers, coordination trouble): nobody coordinates yet
+            }
+            var leaders: [Int: Int32] = [:]
+            for (partition, details) in view.partitions { leaders[Int(partition)] = details.state?.leader ?? -1 }
+            return (brokers, leaders)
+        }
         var response = FindCoordinatorResponse()
         func answer(_ key: String) -> FindCoordinatorResponse.Coordinator {
+            let coordinator: Int32 = request.keyType == 0
+                ? shardLeaders[context.groups.shards.shard(of: key)] ?? -1
+                : context.nodeID
+            let registration = brokers[coordinator]
             guard request.keyType == 0 || request.keyType == 1 else {
                 return FindCoordinatorResponse.Coordinator(key: key, nodeId: -1, host: "", port: -1, errorCode: ErrorCode.invalidRequest.rawValue,
                                                            errorMessage: "unknown coordinator key type \(request.keyType)")
-            }
-            guard let registration else {
-                return FindCoordinatorResponse.Coordinator(key: key, nodeId: -1, host: "", port: -1,
-                                                           errorCode: ErrorCode.coordinatorNotAvailable.rawValue, errorMessage: "broker not registered")
             }
             if request.keyType == 0 && key.isEmpty {
                 return FindCoordinatorResponse.Coordinator(key: key, nodeId: -1, host: "", port: -1,
                                                            errorCode: ErrorCode.invalidGroupId.rawValue, errorMessage: "empty group id")
             }
-            return FindCoordinatorResponse.Coordinator(key: key, nodeId: context.nodeID, host: registration.host, port: registration.port,
+            guard let registration else {
+                return FindCoordinatorResponse.Coordinator(key: key, nodeId: -1, host: "", port: -1,
+                                                           errorCode: ErrorCode.coordinatorNotAvailable.rawValue,
+                                                           errorMessage: coordinator < 0 ? "the group's shard has no leader" : "broker \(coordinator) is not registered")
+            }
+            return FindCoordinatorResponse.Coordinator(key: key, nodeId: coordinator, host: registration.host, port: registration.port,
                                                        errorCode: ErrorCode.noError.rawValue, errorMessage: nil)
         }
         if version >= 4 {

@@ -57,7 +57,7 @@ struct MetadataHandler {
         guard let view = found else {
             return MetadataResponse.MetadataResponseTopic(errorCode: ErrorCode.unknownTopicOrPartition.rawValue, name: name)
         }
-        var topic = MetadataResponse.MetadataResponseTopic(name: name, topicId: KafkaUUID(view.topicID))
+        var topic = MetadataResponse.MetadataResponseTopic(name: name, topicId: KafkaUUID(view.topicID), isInternal: name == GroupShardJournal.topic)
         topic.partitions = view.partitions.sorted { $0.key < $1.key }.map { partition, details in
             guard let state = details.state else {
                 return MetadataResponse.MetadataResponsePartition(

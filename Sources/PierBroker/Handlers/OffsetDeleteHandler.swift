@@ -8,6 +8,7 @@ struct OffsetDeleteHandler {
     let context: BrokerContext
 
     func response(to request: OffsetDeleteRequest, version: Int16) async throws -> OffsetDeleteResponse {
+        if let refusal = context.groups.refusal(for: request.groupId) { return OffsetDeleteResponse(errorCode: refusal.rawValue) }
         guard let group = context.groups.group(request.groupId), group.state != .dead else {
             return OffsetDeleteResponse(errorCode: ErrorCode.groupIdNotFound.rawValue)
         }

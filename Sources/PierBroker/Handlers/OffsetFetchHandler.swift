@@ -37,6 +37,7 @@ struct OffsetFetchHandler {
     private func positions(groupID: String, wanted: [(String, [Int32])]?) async throws
         -> ([OffsetFetchResponse.OffsetFetchResponseTopic], ErrorCode) {
         guard !groupID.isEmpty else { return ([], .invalidGroupId) }
+        if let refusal = context.groups.refusal(for: groupID) { return ([], refusal) }
         let committed = try await context.groups.committedOffsets(groupID: groupID)
         var byTopic: [String: [Int32: CommittedOffset]] = [:]
         for offset in committed { byTopic[offset.topic, default: [:]][offset.partition] = offset }

@@ -6,6 +6,7 @@ import NIOPosix
 import PierCoordination
 import PierProtocol
 import PierStorage
+import PierZooKeeper
 import Synchronization
 
 /// A running broker: the Kafka listener, its coordination session and registration.
@@ -17,7 +18,7 @@ public final class Broker: Sendable {
     private let inFlight: InFlightRequests
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
-    private let store: SQLiteZnodeStore
+    private let closeCoordination: @Sendable () -> Void
     private let session: CoordinationSession
     let watcher: MetadataWatcher
     let controller: Controller
@@ -27,16 +28,27 @@ public final class Broker: Sendable {
     private let stopping = Mutex<Task<Void, Never>?>(nil)
     private let readiness: Readiness
 
-    /// Opens the coordination store the URI names; a SQLite file's directory is created if missing.
-    static func openCoordination(_ uri: CoordinationURI) throws -> SQLiteZnodeStore {
+    /// The coordination store the URI names, and how to close it; a SQLite file's directory is created if missing.
+    static func openCoordination(_ uri: CoordinationURI, sessionTimeoutMilliseconds: Int64) throws -> OpenCoordination {
         switch uri {
         case .sqlite(let path):
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            return try SQLiteZnodeStore(path: path)
-        case .zookeeper:
-            throw CoordinationUnavailable(uri: uri, reason: "this build has no ZooKeeper client")
+            let store = try SQLiteZnodeStore(path: path)
+            return OpenCoordination(store: store, close: { store.close() })
+        case let .zookeeper(servers, chroot):
+            do {
+                let store = try ZooKeeperZnodeStore.open(servers: servers, chroot: chroot, sessionTimeoutMilliseconds: sessionTimeoutMilliseconds)
+                return OpenCoordination(store: store, close: { store.close() })
+            } catch {
+                throw CoordinationUnavailable(uri: uri, reason: "\(error)")
+            }
         }
+    }
+
+    struct OpenCoordination: Sendable {
+        var store: any ZnodeStore
+        var close: @Sendable () -> Void
     }
 
     struct CoordinationUnavailable: Error, CustomStringConvertible {
@@ -54,7 +66,8 @@ public final class Broker: Sendable {
         var configuration = BrokerConfiguration()
         try configuration.apply(settings)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let store = try openCoordination(configuration.coordination)
+        let coordination = try openCoordination(configuration.coordination, sessionTimeoutMilliseconds: configuration.sessionTimeoutMilliseconds)
+        let store = coordination.store
         let cluster = ClusterMetadata(store: store)
         try cluster.ensureSkeleton()
         let clusterID = try cluster.clusterID { TopicAssignment(topicID: UUID(), replicas: [:]).topicID }
@@ -66,16 +79,16 @@ public final class Broker: Sendable {
                                          flushPolicy: configuration.flushPolicy, metrics: metrics, logger: logger)
         let groups = GroupCoordinator(shards: GroupShards(dataDirectory: configuration.dataDirectory, count: configuration.groupShards),
                                       settings: configuration.groupSettings, storageThreads: storageThreads, logger: logger)
-        do {
-            try groups.load()
-        } catch {
-            try? await storageThreads.shutdownGracefully()
-            throw error
-        }
+        // Shards are coordinated once this broker leads their `__consumer_offsets` partitions.
+        groups.coordinateNoShardsYet()
+        let topics = TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger)
+        let appends = AppendNotifier<TopicPartition>()
+        let groupShards = GroupShardLeadership(nodeID: configuration.nodeID, registry: registry, topics: topics, groups: groups,
+                                               appends: appends, logger: logger)
+        groups.shards.journal(to: groupShards)
         let context = BrokerContext(
             nodeID: configuration.nodeID, clusterID: clusterID, configuration: configuration, cluster: cluster,
-            topics: TopicManager(cluster: cluster, registry: registry, configuration: configuration, logger: logger),
-            registry: registry, appends: AppendNotifier(), groups: groups,
+            topics: topics, registry: registry, appends: appends, groups: groups, groupShards: groupShards,
             producerIDs: ProducerIDAllocator(cluster: cluster, nodeID: configuration.nodeID), storageThreads: storageThreads, logger: logger,
             metrics: metrics
         )
@@ -122,7 +135,11 @@ public final class Broker: Sendable {
                                     snapshot: { watcher.snapshot }, session: { session.current }, logger: logger)
         watcher.setListeners { listeners in
             listeners.brokersChanged = { controller.brokersChanged($0) }
-            listeners.topicChanged = { controller.topicChanged($0, $1) }
+            listeners.topicChanged = { name, snapshot in
+                controller.topicChanged(name, snapshot)
+                if name == GroupShardJournal.topic { groupShards.statesChanged(snapshot.topics[name]) }
+                if snapshot.topics[name] == nil { groupShards.topicDeleted(name) }
+            }
         }
         do {
             _ = try await context.blocking { try session.open() }
@@ -138,6 +155,13 @@ public final class Broker: Sendable {
         }
         try await context.blocking { watcher.start() }
         controller.campaign()
+        // Groups kept by an earlier run (before shards had journals, or on a broker alone) need
+        // their journal topic now, not only on a client's first FindCoordinator.
+        if !groups.shards.existingShards().isEmpty {
+            _ = try? await context.blocking {
+                try groupShards.internalTopic(replicationFactor: context.configuration.offsetsTopicReplicationFactor, cluster: cluster)
+            }
+        }
 
         // Group sessions and rebalance deadlines are checked ten times a second.
         let groupDeadlines = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
@@ -147,12 +171,12 @@ public final class Broker: Sendable {
                                                   "advertised": "\(advertised.host):\(advertised.port)", "coordination": "\(configuration.coordination)",
                                                   "data": "\(configuration.dataDirectory)", "cluster": "\(clusterID)"])
         readiness.listenerBound()
-        return Broker(boundPort: port, context: context, inFlight: inFlight, group: group, channel: channel, store: store,
+        return Broker(boundPort: port, context: context, inFlight: inFlight, group: group, channel: channel, closeCoordination: coordination.close,
                       session: session, watcher: watcher, controller: controller, timers: [groupDeadlines], readiness: readiness, logger: logger)
     }
 
     private init(boundPort: Int, context: BrokerContext, inFlight: InFlightRequests, group: MultiThreadedEventLoopGroup, channel: any Channel,
-                 store: SQLiteZnodeStore, session: CoordinationSession, watcher: MetadataWatcher, controller: Controller,
+                 closeCoordination: @escaping @Sendable () -> Void, session: CoordinationSession, watcher: MetadataWatcher, controller: Controller,
                  timers: [RepeatedTask], readiness: Readiness, logger: Logger) {
         self.boundPort = boundPort
         self.nodeID = context.nodeID
@@ -160,7 +184,7 @@ public final class Broker: Sendable {
         self.inFlight = inFlight
         self.group = group
         self.channel = channel
-        self.store = store
+        self.closeCoordination = closeCoordination
         self.session = session
         self.watcher = watcher
         self.controller = controller
@@ -206,7 +230,7 @@ public final class Broker: Sendable {
         controller.stop()
         watcher.stop()
         session.close()
-        store.close()
+        closeCoordination()
         logger.info("broker stopped", metadata: ["node": "\(nodeID)"])
     }
 }

@@ -13,6 +13,8 @@ struct BrokerContext: Sendable {
     let registry: PartitionRegistry
     let appends: AppendNotifier<TopicPartition>
     let groups: GroupCoordinator
+    /// Which group shards this broker coordinates, as leader of their `__consumer_offsets` partitions.
+    let groupShards: GroupShardLeadership
     let producerIDs: ProducerIDAllocator
     /// SQLite and file I/O block; they run here so event loops and the cooperative pool keep moving.
     let storageThreads: NIOThreadPool

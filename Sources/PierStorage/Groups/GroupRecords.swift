@@ -1,8 +1,8 @@
 import Foundation
 
 /// A consumer group as persisted: the last completed generation and its members' assignments.
-public struct StoredGroup: Sendable, Equatable {
-    public struct Member: Sendable, Equatable {
+public struct StoredGroup: Sendable, Equatable, Codable {
+    public struct Member: Sendable, Equatable, Codable {
         public var memberID: String
         public var groupInstanceID: String?
         public var clientID: String
@@ -53,7 +53,7 @@ public struct StoredGroup: Sendable, Equatable {
 }
 
 /// One committed consumer position.
-public struct CommittedOffset: Sendable, Equatable {
+public struct CommittedOffset: Sendable, Equatable, Codable {
     public var topic: String
     public var partition: Int32
     public var offset: Int64

@@ -7,7 +7,7 @@ import Testing
 /// again under the same name does not hand consumers stale positions.
 @Suite struct DeleteTopicsOffsetsTests {
     @Test func deletingATopicForgetsItsCommittedOffsetsInEveryGroup() async throws {
-        try await InProcessBroker.run { broker in
+        try await InProcessBroker.run(coordinatingGroups: true) { broker in
             let context = broker.context
             let created = try await CreateTopicsHandler(context: context).response(to: CreateTopicsRequest(topics: [
                 .init(name: "gone", numPartitions: 2, replicationFactor: 1), .init(name: "kept", numPartitions: 1, replicationFactor: 1),

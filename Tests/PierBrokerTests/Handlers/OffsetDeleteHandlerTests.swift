@@ -43,7 +43,7 @@ import Testing
     }
 
     @Test func offsetDeleteFollowsKafkasRules() async throws {
-        try await InProcessBroker.run(settings: ["group.initial.rebalance.delay.ms": "0"]) { broker in
+        try await InProcessBroker.run(settings: ["group.initial.rebalance.delay.ms": "0"], coordinatingGroups: true) { broker in
             let context = broker.context
             let handler = OffsetDeleteHandler(context: context)
             let member = try await joinStable(context, group: "readers", topics: ["subscribed"])

@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func singleAndBatchedGroupsGetTheirPositions() async throws {
-        try await InProcessBroker.run { broker in
+        try await InProcessBroker.run(coordinatingGroups: true) { broker in
             let context = broker.context
             for (group, offsets) in [("g1", [("t", 0, 5), ("t", 1, 6), ("u", 0, 7)]), ("g2", [("t", 0, 9)])] {
                 let error = await context.groups.commitOffsets(groupID: group, memberID: "", generation: -1, instanceID: nil, offsets: offsets.map {

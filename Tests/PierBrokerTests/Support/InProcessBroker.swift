@@ -10,13 +10,30 @@ final class InProcessBroker {
 
     var context: BrokerContext { broker.context }
 
-    init(settings: [String: String] = [:], dataDirectory: URL? = nil) async throws {
+    /// `coordinatingGroups`: waits until this broker coordinates every group shard, as a client's
+    /// FindCoordinator would have made it (creating `__consumer_offsets`), so group requests can go straight to it.
+    init(settings: [String: String] = [:], dataDirectory: URL? = nil, coordinatingGroups: Bool = false) async throws {
         self.dataDirectory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pier-broker-\(UUID().uuidString)")
         var all = ["listeners": "127.0.0.1:0", "log.dirs": self.dataDirectory.path]
         all.merge(settings) { $1 }
         var logger = Logger(label: "pier-test")
         logger.logLevel = .warning
         broker = try await Broker.start(settings: all, logger: logger)
+        if coordinatingGroups { try await coordinateEveryGroupShard() }
+    }
+
+    func coordinateEveryGroupShard() async throws {
+        let context = broker.context
+        _ = try context.groupShards.internalTopic(replicationFactor: 1, cluster: context.cluster)
+        let deadline = Date().addingTimeInterval(20)
+        while (context.groups.coordinatedShards?.count ?? 0) < context.groups.shards.count {
+            guard Date() < deadline else { throw GroupShardsNotTakenOver(coordinated: context.groups.coordinatedShards?.count ?? 0) }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    struct GroupShardsNotTakenOver: Error {
+        var coordinated: Int
     }
 
     func stop() async {
