@@ -4,13 +4,11 @@ import Testing
 
 /// The coordination stores a cluster test runs against. Each test that takes a store runs once per
 /// case in `tested`.
-///
-/// A store that is a server (ZooKeeper, from the `zookeeper` branch's starter in PierTestSupport)
-/// becomes one more case here: `start()` starts the server and returns its URI and its TCP port (a
-/// proxy can then stand between a broker and the store); nothing else in the suites changes.
 enum ClusterStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// One `coordination.db` beside the brokers' data directories, shared by the processes.
     case sqlite
+    /// A standalone ZooKeeper server (`ZooKeeperEnsemble`), the cluster under a chroot of its own.
+    case zookeeper
 
     var testDescription: String { rawValue }
 
@@ -18,11 +16,12 @@ enum ClusterStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
     var isServer: Bool {
         switch self {
         case .sqlite: false
+        case .zookeeper: true
         }
     }
 
     /// The stores whose tools are here (or, under CI=true, all of them: a missing tool fails).
-    static var tested: [ClusterStore] { allCases }
+    static var tested: [ClusterStore] { allCases.filter { $0 != .zookeeper || ZooKeeperEnsemble.mustRun } }
 
     /// Starts the store for a cluster whose files go under `root`.
     func start(root: URL) throws -> RunningStore {
@@ -30,6 +29,12 @@ enum ClusterStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .sqlite:
             let path = root.appendingPathComponent("coordination.db").path
             return RunningStore(kind: self, tcpPort: nil, uri: { _ in "sqlite:\(path)" }, keepAlive: nil)
+        case .zookeeper:
+            let ensemble = try ZooKeeperEnsemble.start(servers: 1)
+            let port = ensemble.clientPorts[0]
+            let chroot = "/pier-\(UUID().uuidString.prefix(8).lowercased())"
+            return RunningStore(kind: self, tcpPort: port, uri: { override in "zookeeper:127.0.0.1:\(override ?? port)\(chroot)" },
+                                keepAlive: ensemble)
         }
     }
 }
@@ -41,7 +46,7 @@ struct RunningStore {
     let tcpPort: Int?
     /// The URI for a broker; `port` replaces the server's port (a proxy's), for servers only.
     let uri: (_ port: Int?) -> String
-    /// The server process or handle the cluster holds until it is done.
+    /// The server the cluster holds until it is done (a `ZooKeeperEnsemble` stops when released).
     let keepAlive: AnyObject?
 }
 
