@@ -1,51 +1,77 @@
 import Foundation
 
-/// A real `pier serve` on a free loopback port with a throwaway data directory, stopped (SIGTERM)
+/// A real `pier serve` on a loopback port with a throwaway data directory, stopped (SIGTERM)
 /// when the test is done. Its log (stderr) goes to a file beside the data directory, so a chatty
 /// broker never blocks on a full pipe.
+///
+/// The port is a free one the broker picks (`listenPort: 0`) unless the caller chose it up front, as
+/// a cluster does: a broker restarted on its old port keeps every client's bootstrap list valid.
 final class BrokerProcess {
     let dataDirectory: URL
     let port: Int
+    /// The port asked for on `--listen`: 0 (a free one, new at every restart) or a fixed one.
+    let listenPort: Int
     /// The admin listener's port, when started with `--admin-listen`.
     let adminPort: Int?
     let arguments: [String]
     let logFile: URL
     private let process: Process
-    /// Whether the data directory goes with this process (false once `restarted()` hands it on).
-    private var ownsDataDirectory = true
+    /// Whether the data directory goes with this process (false once `restarted()` hands it on, or
+    /// when the caller owns it, as `ClusterProcesses` does).
+    private var ownsDataDirectory: Bool
 
+    var processIdentifier: Int32 { process.processIdentifier }
     var bootstrap: String { "127.0.0.1:\(port)" }
 
     /// The broker's log so far.
     var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
-    /// `arguments` are extra `pier serve` flags, e.g. `["--engine", "segments"]`.
-    init(dataDirectory: URL? = nil, arguments: [String] = []) throws {
+    /// `arguments` are extra `pier serve` flags, e.g. `["--engine", "segments"]`. `appendingToLog`
+    /// keeps what an earlier process on the same data directory logged (a cluster's restarts).
+    init(dataDirectory: URL? = nil, arguments: [String] = [], listenPort: Int = 0, ownsDataDirectory: Bool = true,
+         appendingToLog: Bool = false, startTimeoutSeconds: Double = 60) throws {
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pier-serve-\(UUID().uuidString)")
         self.dataDirectory = directory
         self.arguments = arguments
+        self.listenPort = listenPort
+        self.ownsDataDirectory = ownsDataDirectory
         logFile = URL(fileURLWithPath: directory.path + ".log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        if !appendingToLog || !FileManager.default.fileExists(atPath: logFile.path) {
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        }
         process = Process()
         process.executableURL = PierBinary.url
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--data-dir", directory.path] + arguments
+        process.arguments = ["serve", "--listen", "127.0.0.1:\(listenPort)", "--data-dir", directory.path] + arguments
         let stdout = Pipe()
         process.standardOutput = stdout
-        process.standardError = try FileHandle(forWritingTo: logFile)
+        let log = try FileHandle(forWritingTo: logFile)
+        try log.seekToEnd()
+        process.standardError = log
         try process.run()
         // The broker prints one line once it is listening: "pier: listening on HOST:PORT", then
-        // with --admin-listen a second: "pier: admin listening on HOST:PORT".
+        // with --admin-listen a second: "pier: admin listening on HOST:PORT". Read with a deadline
+        // (poll), so a broker that never gets there fails the test instead of hanging it.
         let expectedLines = arguments.contains("--admin-listen") ? 2 : 1
         var output = Data()
-        let deadline = Date().addingTimeInterval(60)
-        while output.filter({ $0 == UInt8(ascii: "\n") }).count < expectedLines, Date() < deadline {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            output.append(chunk)
+        let deadline = Date().addingTimeInterval(startTimeoutSeconds)
+        let readEnd = stdout.fileHandleForReading.fileDescriptor
+        while output.filter({ $0 == UInt8(ascii: "\n") }).count < expectedLines {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { break }
+            var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(remaining, 1) * 1000))
+            if ready < 0 && errno == EINTR { continue }
+            guard ready >= 0 else { break }
+            if ready == 0 { continue }
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = read(readEnd, &buffer, buffer.count)
+            if count <= 0 { break }
+            output.append(contentsOf: buffer[..<count])
         }
         let lines = String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
         guard lines.count >= expectedLines, let port = Self.port(in: lines[0]) else {
-            process.terminate()
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
             throw BrokerFailedToStart(output: lines.joined(separator: "\n") + ((try? String(contentsOf: logFile, encoding: .utf8)) ?? ""))
         }
         self.port = port
@@ -69,9 +95,37 @@ final class BrokerProcess {
 
     var isRunning: Bool { process.isRunning }
 
+    /// Whether the process is stopped by `pause()` (SIGSTOP) and not yet resumed.
+    private(set) var isPaused = false
+
+    /// SIGKILL, as a crash or `kill -9` would: nothing is flushed, nothing deregisters. Waits until the
+    /// process is gone, so its port and files are free when this returns.
+    @discardableResult
+    func kill9() -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        isPaused = false
+        return process.terminationStatus
+    }
+
+    /// SIGSTOP: the process stays, with its sockets open, but answers nothing until `resume()`.
+    func pause() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGSTOP)
+        isPaused = true
+    }
+
+    /// SIGCONT after `pause()`.
+    func resume() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGCONT)
+        isPaused = false
+    }
+
     /// SIGTERM, then wait (bounded) for the exit status.
     @discardableResult
     func stop() -> Int32 {
+        if isPaused { resume() }
         if process.isRunning { process.terminate() }
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning, Date() < deadline { usleep(20_000) }
@@ -79,12 +133,23 @@ final class BrokerProcess {
         return process.terminationStatus
     }
 
-    /// Stops this broker (SIGTERM) and starts another on the same data directory and flags; the
-    /// new one owns the directory from then on. Returns the old one's exit status with it.
+    /// Stops this broker (SIGTERM) and starts another on the same data directory, flags and
+    /// requested port (a fixed one stays; 0 picks a new free one); the new one owns the directory
+    /// from then on if this one did. Returns the old one's exit status with it.
     func restarted() throws -> (broker: BrokerProcess, exitStatus: Int32) {
         let status = stop()
+        return (try startedAgain(), status)
+    }
+
+    /// Another process on this one's data directory, flags and requested port, once this one has
+    /// exited (stopped, or killed with `kill9()`); it takes over the directory. `appendingToLog`
+    /// keeps this one's log in the same file.
+    func startedAgain(appendingToLog: Bool = false) throws -> BrokerProcess {
+        precondition(!process.isRunning, "start again only once the process has exited")
+        let owns = ownsDataDirectory
         ownsDataDirectory = false
-        return (try BrokerProcess(dataDirectory: dataDirectory, arguments: arguments), status)
+        return try BrokerProcess(dataDirectory: dataDirectory, arguments: arguments, listenPort: listenPort, ownsDataDirectory: owns,
+                                 appendingToLog: appendingToLog)
     }
 
     deinit {

@@ -16,8 +16,9 @@ enum PierBinary {
     }
 
     /// Runs `pier` with `arguments`; `input`, when given, is its standard input (written from
-    /// another thread, so a large input never blocks against unread output).
-    static func run(_ arguments: [String], input: Data? = nil) throws -> Outcome {
+    /// another thread, so a large input never blocks against unread output). With `timeoutSeconds`
+    /// the process is killed (SIGKILL) when it runs longer, and the outcome is what it printed by then.
+    static func run(_ arguments: [String], input: Data? = nil, timeoutSeconds: Double? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -34,10 +35,34 @@ enum PierBinary {
                 try? writer.close()
             }
         }
+        let timer = timeoutSeconds.map { seconds in
+            let item = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
+            return item
+        }
+        let err = Locked(Data())
+        let errorsRead = DispatchSemaphore(value: 0)
+        let errorReader = stderr.fileHandleForReading
+        Thread.detachNewThread {
+            err.value = errorReader.readDataToEndOfFile()
+            errorsRead.signal()
+        }
         let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
+        errorsRead.wait()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self),
+        timer?.cancel()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err.value, as: UTF8.self),
                        stdoutData: out)
+    }
+}
+
+/// A value shared with another thread, behind a lock.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Value
+    init(_ value: Value) { stored = value }
+    var value: Value {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
     }
 }
