@@ -34,12 +34,12 @@ extension RealBrokerSuites {
             try cluster.waitUntil("broker \(leader) left the ISR", timeoutSeconds: 20) {
                 (try? cluster.describe(topic).first)?.map { !$0.isr.contains(leader) } ?? false
             }
-            try producer.waitForAcknowledgements(100, createdAfter: Date())
-
+            // (The producer's requests to the paused broker wait out request.timeout.ms, as with Kafka.)
             cluster.resume(leader)
             try cluster.waitUntil("broker \(leader) registered again", timeoutSeconds: 20) { try registered().contains(leader) }
             try cluster.waitForIsr(topic, [1, 2, 3], timeoutSeconds: 60)
             #expect(cluster.log(leader).contains("registered again with a new coordination session"), "\(cluster.logTails())")
+            try producer.waitForAcknowledgements(100, createdAfter: Date(), timeoutSeconds: 60)
             print("session expiry (\(store)): broker \(leader) paused, leadership to \(moved), registered again and back in the ISR")
 
             let summary = try producer.finish()

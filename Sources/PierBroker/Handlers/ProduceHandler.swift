@@ -89,6 +89,10 @@ struct ProduceHandler {
             let view: TopicView?
             do throws(TopicProblem) { view = try context.topics.view(job.topic) } catch { throw ProduceRejection(error.errorCode, error.message) }
             guard let view else { throw ProduceRejection(.unknownTopicOrPartition, "topic '\(job.topic)' does not exist") }
+            // Kafka's answer to clients writing into an internal topic: only the group coordinators append there.
+            if view.name == GroupShardJournal.topic {
+                throw ProduceRejection(.invalidTopicException, "topic '\(job.topic)' is internal: only group coordinators append to it")
+            }
             guard view.partitions[job.data.index] != nil else {
                 throw ProduceRejection(.unknownTopicOrPartition, "topic '\(job.topic)' has no partition \(job.data.index)")
             }

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 @testable import PierBroker
 import PierProtocol
+import PierRecords
 import PierStorage
 import Testing
 
@@ -83,5 +84,18 @@ import Testing
         #expect(try await harness.context.groups.committedOffsets(groupID: "readers").map(\.offset) == [43])
         #expect(harness.context.groups.group("readers")?.state == .empty)
         await harness.stop()
+    }
+
+    @Test func clientsCannotWriteIntoTheJournal() async throws {
+        try await InProcessBroker.run(settings: ["offsets.topic.num.partitions": "2"], coordinatingGroups: true) { broker in
+            let batch = try RecordBatch.make(records: [NewRecord(key: nil, value: ByteBuffer(string: "forged"), timestamp: 1)]).encoded()
+            let request = ProduceRequest(acks: 1, timeoutMs: 1_000, topicData: [
+                .init(name: GroupShardJournal.topic, partitionData: [.init(index: 0, records: batch)]),
+            ])
+            let response = await ProduceHandler(context: broker.context).response(to: request, version: 9)
+            #expect(response.responses.first?.partitionResponses.first?.errorCode == ErrorCode.invalidTopicException.rawValue)
+            let journal = broker.context.registry.openLog(for: GroupShardLeadership.partition(ofShard: 0))
+            #expect((journal?.logEndOffset ?? 0) == 0)
+        }
     }
 }
