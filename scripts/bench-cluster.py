@@ -2,6 +2,9 @@
 """Cluster figures on one host: three local brokers sharing a SQLite coordination file, and
 confluent-kafka producing as fast as it can.
 
+  0. kcat (--kcat-rounds, default 3): one partition, --kcat-records 100-byte records from a file, RF=1 acks=1
+     then RF=3 acks=all per round, with the brokers' CPU per record (/proc/PID/stat); the median ratio is the figure
+     least bent by the client, since kcat costs little CPU beside three brokers on two cores
   1. throughput: RF=1 acks=1 (no idempotence), then RF=3 min.insync.replicas=2 acks=all (idempotent),
      the same number of partitions and record size, in the same run; prints both and the ratio
      (goal: RF=3 acks=all at least half of RF=1 acks=1)
@@ -46,7 +49,8 @@ def free_port():
 
 
 class Cluster:
-    def __init__(self, pier, root, count=3):
+    def __init__(self, pier, root, count=3, engine="sqlite"):
+        self.engine = engine
         self.pier, self.root = pier, root
         self.ports = {i: free_port() for i in range(1, count + 1)}
         self.processes = {}
@@ -62,7 +66,8 @@ class Cluster:
         log = open(os.path.join(self.root, f"broker-{node}.log"), "a")
         process = subprocess.Popen(
             [self.pier, "serve", "--node-id", str(node), "--listen", f"127.0.0.1:{self.ports[node]}",
-             "--data-dir", self.data(node), "--coordination", "sqlite:" + os.path.join(self.root, "coordination.db")],
+             "--data-dir", self.data(node), "--coordination", "sqlite:" + os.path.join(self.root, "coordination.db"),
+             "--engine", self.engine],
             stdout=subprocess.PIPE, stderr=log, text=True)
         ready, _, _ = select.select([process.stdout], [], [], 60)
         line = process.stdout.readline() if ready else ""
@@ -157,6 +162,49 @@ def produce_flat_out(bootstrap, topic, partitions, seconds, record_bytes, acks, 
     return acknowledged[0] / (time.monotonic() - started)
 
 
+def broker_cpu_seconds(cluster):
+    """User + system CPU of every running broker so far, from /proc/PID/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in cluster.processes.values():
+        with open(f"/proc/{process.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def produce_with_kcat(cluster, topic, records_path, records, acks):
+    """kcat producing every line of `records_path` (one partition); returns (records/s, broker CPU us per record)."""
+    cpu_before = broker_cpu_seconds(cluster)
+    started = time.monotonic()
+    subprocess.run(["kcat", "-P", "-b", cluster.bootstrap, "-t", topic, "-p", "0", "-X", f"acks={acks}", "-X", "linger.ms=5",
+                    "-X", "batch.size=1048576", "-X", "queue.buffering.max.messages=1000000", "-l", records_path], check=True)
+    elapsed = time.monotonic() - started
+    return records / elapsed, (broker_cpu_seconds(cluster) - cpu_before) / records * 1e6
+
+
+def kcat_rounds(cluster, rounds, records):
+    """RF=1 acks=1 against RF=3 acks=all, one partition, 100-byte records from a file, rounds alternating."""
+    path = os.path.join(cluster.root, "records.txt")
+    with open(path, "w") as f:
+        for number in range(records):
+            f.write("%099d\n" % number)
+    ratios = []
+    for round_number in range(1, rounds + 1):
+        rf1_topic, rf3_topic = f"kcat-rf1-{round_number}", f"kcat-rf3-{round_number}"
+        cluster.create(rf1_topic, 1, 1)
+        cluster.create(rf3_topic, 1, 3, ["min.insync.replicas=2"])
+        rf1, rf1_cpu = produce_with_kcat(cluster, rf1_topic, path, records, "1")
+        rf3, rf3_cpu = produce_with_kcat(cluster, rf3_topic, path, records, "all")
+        ratios.append(rf3 / rf1)
+        print(f"kcat round {round_number}: RF=1 acks=1 {rf1:10.0f} records/s ({rf1_cpu:.2f} us broker CPU/record), "
+              f"RF=3 acks=all {rf3:10.0f} records/s ({rf3_cpu:.2f} us/record), ratio {rf3 / rf1:.2f}", flush=True)
+    median = percentile(ratios, 0.5)
+    print(f"kcat ratio RF=3 acks=all / RF=1 acks=1, median of {rounds}: {median:.2f} (goal >= 0.5: {'met' if median >= 0.5 else 'NOT met'})",
+          flush=True)
+    return median
+
+
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
@@ -171,16 +219,21 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--breakdown", action="store_true")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--kcat-rounds", type=int, default=3, help="kcat rounds (0: none); needs kcat")
+    parser.add_argument("--kcat-records", type=int, default=1_000_000)
+    parser.add_argument("--engine", choices=["sqlite", "segments"], default="sqlite")
     args = parser.parse_args()
     if not os.access(args.pier, os.X_OK):
         sys.exit(f"{args.pier} is not there: swift build -c release --product pier")
 
     root = tempfile.mkdtemp(prefix="pier-bench-cluster-")
-    cluster = Cluster(args.pier, root)
+    cluster = Cluster(args.pier, root, engine=args.engine)
     results = {}
     try:
         for node in cluster.ports:
             cluster.start(node)
+        if args.kcat_rounds > 0:
+            results["kcatRatio"] = round(kcat_rounds(cluster, args.kcat_rounds, args.kcat_records), 3)
         cluster.create("bench-rf1", args.partitions, 1)
         cluster.create("bench-rf3", args.partitions, 3, ["min.insync.replicas=2"])
 
