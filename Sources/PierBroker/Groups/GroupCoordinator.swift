@@ -145,6 +145,14 @@ final class GroupCoordinator: Sendable {
         if handed { logger.info("no longer coordinating group shard", metadata: ["shard": "\(shard)"]) }
     }
 
+    /// Returns once this broker coordinates `groupID`'s shard, or after `limit`.
+    func waitUntilCoordinating(_ groupID: String, atMost limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        while refusal(for: groupID) != nil && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// The error for a request about `groupID` when this broker does not coordinate it, else nil.
     func refusal(for groupID: String) -> ErrorCode? {
         state.withLock { refusal(groupID, $0) }

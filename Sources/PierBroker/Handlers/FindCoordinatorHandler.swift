@@ -20,6 +20,14 @@ struct FindCoordinatorHandler {
             for (partition, details) in view.partitions { leaders[Int(partition)] = details.state?.leader ?? -1 }
             return (brokers, leaders)
         }
+        // A client that asks this broker about a shard it is about to coordinate (the journal topic was
+        // just created, or leadership just came here) gets its answer once the shard is loaded, so its
+        // first group request is not refused: Kafka's clients do not all retry LOAD_IN_PROGRESS.
+        if request.keyType == 0 {
+            for key in keys where !key.isEmpty && shardLeaders[context.groups.shards.shard(of: key)] == context.nodeID {
+                await context.groups.waitUntilCoordinating(key, atMost: .seconds(5))
+            }
+        }
         var response = FindCoordinatorResponse()
         func answer(_ key: String) -> FindCoordinatorResponse.Coordinator {
             let coordinator: Int32 = request.keyType == 0
