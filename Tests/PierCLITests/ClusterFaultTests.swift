@@ -222,7 +222,7 @@ extension RealBrokerSuites {
             return (cluster, proxy, proxyPorts.values.sorted().map { "127.0.0.1:\($0)" }.joined(separator: ","))
         }
 
-        /// A leader cut off from its followers (not from the store) for 1.5 s, well inside
+        /// A leader cut off from its followers (not from the store) for 1.5 s or more, well inside
         /// replica.lag.time.max.ms, appends what the producer sends it but acknowledges none of it; then
         /// it is SIGKILLed, an in-sync follower takes over, and the old leader, healed and restarted,
         /// truncates the records it held alone: its file ends up identical to the others', and every
@@ -241,9 +241,19 @@ extension RealBrokerSuites {
             try proxy.set("broker-\(leader)", .isolate)
             let cutAt = Date()
             usleep(1_500_000)
-            let islandRows = try cluster.replicaRows(node: leader, topic: topic, partition: 0)
+            // The producer's next request after the cut may take a moment to reach the leader (its
+            // requests in flight were sent before): wait, well inside replica.lag.time.max.ms, until
+            // the leader holds records its followers lack.
+            var islandRows: [String] = []
+            var followerRows: [Int] = []
+            let tailDeadline = Date().addingTimeInterval(6)
+            repeat {
+                islandRows = try cluster.replicaRows(node: leader, topic: topic, partition: 0)
+                followerRows = try followers.map { try cluster.replicaRows(node: $0, topic: topic, partition: 0).count }
+                if islandRows.count > followerRows.max() ?? 0 { break }
+                usleep(200_000)
+            } while Date() < tailDeadline
             let islandBatches = try cluster.replicaBatches(node: leader, topic: topic, partition: 0)
-            let followerRows = try followers.map { try cluster.replicaRows(node: $0, topic: topic, partition: 0).count }
             #expect(islandRows.count > followerRows.max() ?? 0, "the cut-off leader has \(islandRows.count) records, its followers \(followerRows)")
             cluster.kill(leader)
             let acknowledgedWhileCut = producer.acknowledgements().filter { $0.createdAt > cutAt.timeIntervalSince1970 + 0.5 }

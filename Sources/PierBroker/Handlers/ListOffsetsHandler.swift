@@ -31,12 +31,7 @@ struct ListOffsetsHandler {
 
     private func respond(to request: ListOffsetsRequest) -> ListOffsetsResponse {
         ListOffsetsResponse(topics: request.topics.map { topic in
-            let view: TopicView?
-            var missing = ErrorCode.unknownTopicOrPartition
-            do throws(TopicProblem) { view = try context.topics.view(topic.name) } catch {
-                view = nil
-                missing = error.errorCode
-            }
+            let (view, missing) = context.topics.lookUp(topic.name)
             return ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name, partitions: topic.partitions.map { requested in
                 guard let view else { return Self.failed(requested.partitionIndex, missing) }
                 guard view.partitions[requested.partitionIndex] != nil else { return Self.failed(requested.partitionIndex, .unknownTopicOrPartition) }

@@ -16,12 +16,7 @@ struct OffsetForLeaderEpochHandler {
 
     private func respond(to request: OffsetForLeaderEpochRequest) -> OffsetForLeaderEpochResponse {
         OffsetForLeaderEpochResponse(topics: request.topics.map { topic in
-            let view: TopicView?
-            var missing = ErrorCode.unknownTopicOrPartition
-            do throws(TopicProblem) { view = try context.topics.view(topic.topic) } catch {
-                view = nil
-                missing = error.errorCode
-            }
+            let (view, missing) = context.topics.lookUp(topic.topic)
             return OffsetForLeaderEpochResponse.OffsetForLeaderTopicResult(topic: topic.topic, partitions: topic.partitions.map { requested in
                 guard let view else { return Self.failed(requested.partition, missing) }
                 guard view.partitions[requested.partition] != nil else { return Self.failed(requested.partition, .unknownTopicOrPartition) }

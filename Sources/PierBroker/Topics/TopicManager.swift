@@ -40,6 +40,16 @@ final class TopicManager: Sendable {
         return try refresh(name)
     }
 
+    /// The topic's view, or nil with the error each of its partitions gets in a per-partition
+    /// answer (unknown topic, or the store's trouble reading it).
+    func lookUp(_ name: String) -> (view: TopicView?, missing: ErrorCode) {
+        do throws(TopicProblem) {
+            return (try view(name), .unknownTopicOrPartition)
+        } catch {
+            return (nil, error.errorCode)
+        }
+    }
+
     /// The topic's view, or `UNKNOWN_TOPIC_OR_PARTITION`.
     func existingView(_ name: String) throws(TopicProblem) -> TopicView {
         guard let view = try view(name) else { throw .unknownTopic(name) }
