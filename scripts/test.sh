@@ -1,12 +1,33 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs every test. `.ci/run` calls exactly this.
 #
-# Two runs: the in-process suites first, then the suites that drive real `pier serve` processes
-# (PierCLITests). Together they would share the two cores' cooperative pool with three-broker
-# clusters and their clients, and in-process replication timed out waiting for a fetcher thread.
+# Three runs: the in-process suites in parallel; the in-process multi-broker suites (replication,
+# controller failover, session renewal) one test at a time; then the suites that drive real
+# `pier serve` processes (PierCLITests). Run all together, the in-process brokers shared the two
+# cores with three-broker clusters and their clients, and replication timed out.
+#
+# Each run has a time limit. A run that hangs is run once more, and says so: a test process has
+# been seen to stop making progress with every task suspended (docs/replication.md, "Not yet");
+# until that is found, one hang does not fail the suite, two do.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
 swift build --build-tests
-swift test --skip-build --skip PierCLITests
-swift test --skip-build --filter PierCLITests
+
+multi_broker="ReplicationTests|ControllerFailoverTests|CoordinationSessionTests"
+
+run() {
+  local limit=$1; shift
+  local status=0
+  timeout --kill-after=10 "$limit" swift test --skip-build "$@" || status=$?
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "scripts/test.sh: swift test $* made no end within ${limit} s; running it once more" >&2
+    status=0
+    timeout --kill-after=10 "$limit" swift test --skip-build "$@" || status=$?
+  fi
+  return "$status"
+}
+
+run 600 --skip "PierCLITests|$multi_broker"
+run 300 --no-parallel --filter "$multi_broker"
+run 1500 --filter PierCLITests
