@@ -25,6 +25,9 @@ final class GroupShardLeadership: GroupShardJournaling {
     /// Takeovers and handovers, in the order the metadata watcher saw the leadership change.
     private let queue = DispatchQueue(label: "pier.group-shards")
     private let leading = Mutex<[Int: PartitionState]>([:])
+    /// Set when the broker stops: a change still waiting for the journal's replicas gives up at once
+    /// (they may be stopping too), so a stop is not held up by ten-second waits.
+    private let stopped = Mutex(false)
 
     /// How long a group change waits for the journal's in-sync replicas before the client is told
     /// COORDINATOR_NOT_AVAILABLE (and retries, finding the coordinator again).
@@ -151,6 +154,10 @@ final class GroupShardLeadership: GroupShardJournaling {
 
     // MARK: Journaling (GroupShardJournaling)
 
+    func stop() {
+        stopped.withLock { $0 = true }
+    }
+
     func record(_ operation: GroupOperation, shard: Int) throws {
         guard let state = leading.withLock({ $0[shard] }) else {
             throw GroupShardUnavailable(shard: shard, errorCode: .notCoordinator, reason: "this broker does not lead its journal")
@@ -170,6 +177,9 @@ final class GroupShardLeadership: GroupShardJournaling {
     private func awaitReplicated(_ log: any PartitionLog, through offset: Int64, state: PartitionState, shard: Int) throws {
         let deadline = ContinuousClock.now + Self.replicationTimeout
         while log.highWatermark <= offset {
+            guard !stopped.withLock({ $0 }) else {
+                throw GroupShardUnavailable(shard: shard, errorCode: .coordinatorNotAvailable, reason: "the broker is stopping")
+            }
             guard ContinuousClock.now < deadline else {
                 throw GroupShardUnavailable(shard: shard, errorCode: .coordinatorNotAvailable,
                                             reason: "the journal's in-sync replicas did not confirm offset \(offset)")

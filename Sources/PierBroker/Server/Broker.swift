@@ -232,6 +232,7 @@ public final class Broker: Sendable {
         // No more roles from the store, then no more fetching or ISR checks, before the logs close.
         watcher.stop()
         await context.replicas.stop()
+        context.groupShards.stop()
         context.groups.close()
         // Closes every connection; no request is running any more unless the drain timed out.
         try? await group.shutdownGracefully()
