@@ -189,6 +189,16 @@ extension RealBrokerSuites {
 
             try proxy.set("broker-\(leader)", .open)
             if store.isServer { try proxy.set("store-\(leader)", .open) }
+            let truncated = try Self.healAndCountTruncated(cluster, producer, proxied: proxied, topic: topic, leader: leader,
+                                                           islandBatches: islandBatches)
+            print("isolated leader \(leader) (\(store)): \(truncated) batches it held alone were truncated")
+            if state.leader != leader { #expect(truncated > 0, "the old leader kept what it appended alone") }
+        }
+
+        /// After a cut-off leader is back: the full ISR, new acknowledgements, nothing lost, identical
+        /// replicas; returns how many of the batches the old leader held alone it no longer has.
+        static func healAndCountTruncated(_ cluster: ClusterProcesses, _ producer: NumberedProducer, proxied: String, topic: String,
+                                          leader: Int32, islandBatches: [String]) throws -> Int {
             try cluster.waitForIsr(topic, [1, 2, 3], timeoutSeconds: 60)
             try producer.waitForAcknowledgements(100, createdAfter: Date())
             let summary = try producer.finish()
@@ -197,9 +207,7 @@ extension RealBrokerSuites {
             let records = try Self.settleAndCompare(cluster, topic: topic, partitions: 1)
             #expect(records == report["endOffsets"] as? [Int])
             let finalBatches = Set(try cluster.replicaBatches(node: leader, topic: topic, partition: 0))
-            let truncated = islandBatches.filter { !finalBatches.contains($0) }.count
-            print("isolated leader \(leader) (\(store)): \(truncated) batches it held alone were truncated")
-            if state.leader != leader { #expect(truncated > 0, "the old leader kept what it appended alone") }
+            return islandBatches.filter { !finalBatches.contains($0) }.count
         }
 
         /// Three brokers, each behind a route of one partition proxy that it advertises (and, for a store
@@ -261,17 +269,10 @@ extension RealBrokerSuites {
             let successor = try cluster.waitForLeader(topic, other: leader)
             try proxy.set("broker-\(leader)", .open)
             try cluster.start(leader)
-            try cluster.waitForIsr(topic, [1, 2, 3], timeoutSeconds: 60)
-            try producer.waitForAcknowledgements(100, createdAfter: Date())
-            let summary = try producer.finish()
-            let report = try producer.verify(bootstrap: proxied, topic: topic)
-            Self.expectNothingLost(summary, report, atLeast: 600)
-            let records = try Self.settleAndCompare(cluster, topic: topic, partitions: 1)
-            #expect(records == report["endOffsets"] as? [Int])
             // The batches it held alone are gone: whatever now sits at those offsets came from the new
             // leader, under a later leader epoch (the producer's retries may carry the same records).
-            let finalBatches = Set(try cluster.replicaBatches(node: leader, topic: topic, partition: 0))
-            let truncated = islandBatches.filter { !finalBatches.contains($0) }.count
+            let truncated = try Self.healAndCountTruncated(cluster, producer, proxied: proxied, topic: topic, leader: leader,
+                                                           islandBatches: islandBatches)
             #expect(truncated > 0, "the old leader kept the \(islandRows.count - (followerRows.max() ?? 0)) records it held alone")
             print("cut-off leader \(leader) killed (\(store)): \(islandRows.count) records against its followers' \(followerRows), "
                   + "leader \(successor) took over, \(truncated) batches truncated on the old leader")
