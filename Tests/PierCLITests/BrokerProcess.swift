@@ -1,4 +1,5 @@
 import Foundation
+import PierTestSupport
 
 /// A real `pier serve` on a loopback port with a throwaway data directory, stopped (SIGTERM)
 /// when the test is done. Its log (stderr) goes to a file beside the data directory, so a chatty
@@ -129,8 +130,24 @@ final class BrokerProcess {
         if process.isRunning { process.terminate() }
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        if process.isRunning {
+            reportSlowStop()
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
         return process.terminationStatus
+    }
+
+    /// Prints what a broker that outlived its stop limit was doing: its last log lines (a slow stop
+    /// stage is logged as it ends) and, where gdb is installed, every thread's stack.
+    private func reportSlowStop() {
+        let lastLines = log.split(separator: "\n").suffix(15).joined(separator: "\n")
+        print("pier \(processIdentifier) (\(dataDirectory.lastPathComponent)) did not stop 20 s after SIGTERM; its log ends:\n\(lastLines)")
+        guard ExternalTool.path(of: "gdb") != nil,
+              let stacks = try? ExternalTool.run("gdb", arguments: ["-p", "\(processIdentifier)", "-batch", "-ex", "thread apply all bt 25"],
+                                                 timeoutSeconds: 60)
+        else { return }
+        print("its threads:\n" + stacks.split(separator: "\n").filter { $0.hasPrefix("#") || $0.hasPrefix("Thread") }.joined(separator: "\n"))
     }
 
     /// Stops this broker (SIGTERM) and starts another on the same data directory, flags and

@@ -44,6 +44,8 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
     private let brokers = Mutex<[Int32: BrokerRegistration]>([:])
     private let fetchers = Mutex<[Int32: ReplicaFetcher]>([:])
     private let lagTimer = Mutex<Task<Void, Never>?>(nil)
+    /// Set when the broker stops: acks=all waits end at once (see `refuseWaits`).
+    private let refusingWaits = Atomic<Bool>(false)
 
     init(nodeID: Int32, settings: ReplicationSettings, cluster: ClusterMetadata, registry: PartitionRegistry,
          appends: AppendNotifier<TopicPartition>, storageThreads: NIOThreadPool, metrics: BrokerMetrics, logger: Logger,
@@ -156,6 +158,7 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
         while true {
             // Noted before looking, so a change landing in between still wakes the wait.
             let generation = appends.generation(of: partition)
+            if refusingWaits.load(ordering: .acquiring) { return .notLeaderOrFollower }
             let leadership = self.leadership(of: partition) ?? .refused(.notLeaderOrFollower, leader: -1, leaderEpoch: -1)
             if case .respond(let code) = wait.partitionChanged(leadership) { return code }
             let remaining = clock.now.duration(to: deadline)
@@ -224,6 +227,15 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
         for (partition, replica) in all {
             apply(to: partition, replica) { machine, now in machine.lagTimerFired(now: now, maxLagMilliseconds: settings.lagTimeMaxMilliseconds) }
         }
+    }
+
+    /// Answers every acks=all wait, now and from now on, with NOT_LEADER_OR_FOLLOWER: a stopping
+    /// broker leads nothing much longer, and a producer told so at once refreshes its metadata and
+    /// retries at the next leader (idempotence keeps the retry from duplicating), where waiting out
+    /// its request timeout would also hold the broker's stop for as long.
+    func refuseWaits() {
+        refusingWaits.store(true, ordering: .releasing)
+        for partition in replicas.withLock({ Array($0.keys) }) { appends.appended(to: partition) }
     }
 
     /// Stops the lag timer and every fetcher.

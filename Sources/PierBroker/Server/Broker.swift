@@ -225,22 +225,40 @@ public final class Broker: Sendable {
     public var isReady: Bool { readiness.isReady }
 
     private func stop() async {
+        // A stop that a supervisor's time limit may cut short should say where its time went.
+        let clock = ContinuousClock()
+        var lapStarted = clock.now
+        func lap(_ stage: String) {
+            let took = lapStarted.duration(to: clock.now)
+            if took > .milliseconds(500) {
+                logger.warning("slow stop", metadata: ["node": "\(nodeID)", "stage": "\(stage)", "took": "\(took)"])
+            }
+            lapStarted = clock.now
+        }
         readiness.stopping()
         try? await channel.close()
+        context.replicas.refuseWaits()
         await inFlight.drained(timeout: Self.drainTimeout)
+        lap("draining requests in flight")
         for timer in timers { timer.cancel() }
         // No more roles from the store, then no more fetching or ISR checks, before the logs close.
         watcher.stop()
+        lap("stopping the metadata watcher")
         await context.replicas.stop()
+        lap("stopping the replica fetchers")
         context.groupShards.stop()
         context.groups.close()
+        lap("closing the groups")
         // Closes every connection; no request is running any more unless the drain timed out.
         try? await group.shutdownGracefully()
+        lap("closing the connections")
         context.registry.closeAll()
         try? await context.storageThreads.shutdownGracefully()
+        lap("closing the partition logs")
         controller.stop()
         session.close()
         closeCoordination()
+        lap("ending the coordination session")
         logger.info("broker stopped", metadata: ["node": "\(nodeID)"])
     }
 }
