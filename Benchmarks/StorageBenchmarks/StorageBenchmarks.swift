@@ -13,8 +13,10 @@ let recordsPerIteration = 10_000
 let baseTimestamp: Int64 = 1_700_000_000_000
 
 enum Engine: String, CaseIterable {
-    /// The product's engine, batches kept as sent.
+    /// The product's engine, batches kept as sent in the partition's batch file.
     case sqlite
+    /// The product's engine, batches kept as sent in the database (`batches.wire_tail`, as before migration 009).
+    case sqliteWireTail = "sqlite-wire-tail"
     /// The product's engine, batches rebuilt from the records table on fetch.
     case sqliteRebuild = "sqlite-rebuild"
     case segments
@@ -23,12 +25,13 @@ enum Engine: String, CaseIterable {
     case sqliteDefaultCache = "sqlite-2MiB-cache"
 
     /// The engines every benchmark runs; `sqliteDefaultCache` only reads sequentially.
-    static let compared: [Engine] = [.sqlite, .sqliteRebuild, .segments]
+    static let compared: [Engine] = [.sqlite, .sqliteWireTail, .sqliteRebuild, .segments]
 
     func open(_ directory: String) throws -> any PartitionLog {
         switch self {
         case .sqlite: return try SQLitePartitionLog(directory: directory)
-        case .sqliteRebuild: return try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(keepsWireBatches: false))
+        case .sqliteWireTail: return try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(wireBatchStorage: .databaseColumn))
+        case .sqliteRebuild: return try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(wireBatchStorage: .rebuiltFromRecords))
         case .sqliteDefaultCache: return try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(pageCacheBytes: 2 << 20))
         case .segments: return try SegmentPartitionLog(directory: directory, configuration: SegmentLogConfiguration(segmentBytes: 1 << 20))
         }
