@@ -158,15 +158,7 @@ public struct RecordBatch: Sendable, Equatable {
     /// A length-prefixed byte field (-1 = null) as a slice of `plain`, never crossing the record's end.
     @inline(__always)
     static func readBytes(_ cursor: inout RecordCursor, plain: ByteBuffer, sliceBase: Int) throws(RecordBatchError) -> ByteBuffer? {
-        let length = try cursor.readVarint()
-        if length == -1 { return nil }
-        guard length >= 0 else {
-            throw .invalidRecord("negative length \(length) for a byte field in record at byte \(cursor.recordStart)")
-        }
-        guard Int(length) <= cursor.end - cursor.position else { throw cursor.pastEnd() }
-        let slice = plain.getSlice(at: sliceBase + cursor.position, length: Int(length))!
-        cursor.position += Int(length)
-        return slice
+        try cursor.readByteField().map { plain.getSlice(at: sliceBase + $0.lowerBound, length: $0.count)! }
     }
 }
 

@@ -92,6 +92,18 @@ struct RecordCursor {
         }
     }
 
+    /// A length-prefixed byte field (-1 = null): where its bytes are in `bytes`, never past the record's end.
+    @inline(__always) mutating func readByteField() throws(RecordBatchError) -> Range<Int>? {
+        let length = try readVarint()
+        if length == -1 { return nil }
+        guard length >= 0 else {
+            throw .invalidRecord("negative length \(length) for a byte field in record at byte \(recordStart)")
+        }
+        guard Int(length) <= end - position else { throw pastEnd() }
+        defer { position += Int(length) }
+        return position..<(position + Int(length))
+    }
+
     /// Like Kafka's ByteUtils.readVarlong: at most 10 bytes.
     @inline(__always) mutating func readVarlong() throws(RecordBatchError) -> Int64 {
         var raw: UInt64 = 0
