@@ -33,18 +33,7 @@ public struct RecordsInPlace {
     /// The next record, or nil after the last; throws on bytes that do not frame a record.
     public mutating func next() throws(RecordBatchError) -> RecordInPlace? {
         guard cursor.position < cursor.bytes.count else { return nil }
-        let start = cursor.position
-        cursor.recordStart = start
-        cursor.end = cursor.bytes.count
-        let length = try cursor.readVarint()
-        guard length >= 0, Int(length) <= cursor.bytes.count - cursor.position else {
-            throw .invalidRecord("record at byte \(start) declares length \(length) but \(cursor.bytes.count - cursor.position) bytes remain")
-        }
-        let recordEnd = cursor.position + Int(length)
-        cursor.end = recordEnd
-        _ = try cursor.readByte() // attributes: unused by Kafka
-        let timestampDelta = try cursor.readVarlong()
-        let offsetDelta = try cursor.readVarint()
+        let (recordEnd, _, timestampDelta, offsetDelta) = try cursor.readRecordStart()
         let key = try readBytes()
         let value = try readBytes()
         let headerCount = try cursor.readVarint()

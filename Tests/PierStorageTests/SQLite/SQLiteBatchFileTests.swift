@@ -125,6 +125,14 @@ import Testing
 
     static func batchFile(_ directory: String) -> String { directory + "/" + WireBatchFile.fileName }
 
+    /// Writes `bytes` into the partition's batch file at `position`, as a crash could have left them.
+    static func overwrite(_ directory: String, at position: Int, with bytes: Data) throws {
+        let handle = try #require(FileHandle(forUpdatingAtPath: batchFile(directory)))
+        try handle.seek(toOffset: UInt64(position))
+        try handle.write(contentsOf: bytes)
+        try handle.close()
+    }
+
     /// After recovery the log holds `batches` whole batches of 10, reads them byte-exact, and takes
     /// (and fetches) a new append right after them.
     static func expectPrefix(_ directory: String, batches: Int, of written: (bytes: ByteBuffer, ends: [Int])) throws {
@@ -146,10 +154,7 @@ import Testing
         let directory = SegmentTestDirectory("sqlite-batch-file")
         defer { directory.remove() }
         let written = try Self.writePartition(directory.partition, batches: 3)
-        let handle = try #require(FileHandle(forWritingAtPath: Self.batchFile(directory.partition)))
-        handle.seekToEndOfFile()
-        handle.write(Data(F.batch(count: 10, label: "uncommitted-").raw.readableBytesView))
-        try handle.close()
+        try Self.overwrite(directory.partition, at: written.ends[2], with: Data(F.batch(count: 10, label: "uncommitted-").raw.readableBytesView))
         try Self.expectPrefix(directory.partition, batches: 3, of: written)
     }
 
@@ -168,12 +173,8 @@ import Testing
         let directory = SegmentTestDirectory("sqlite-batch-file")
         defer { directory.remove() }
         let written = try Self.writePartition(directory.partition, batches: 5)
-        let handle = try #require(FileHandle(forUpdatingAtPath: Self.batchFile(directory.partition)))
-        handle.seek(toFileOffset: UInt64(written.ends[2] + 70))
-        handle.write(Data(repeating: 0, count: 40))
-        handle.seek(toFileOffset: UInt64(written.ends[3] + 1))
-        handle.write(Data([0x5A]))
-        try handle.close()
+        try Self.overwrite(directory.partition, at: written.ends[2] + 70, with: Data(repeating: 0, count: 40))
+        try Self.overwrite(directory.partition, at: written.ends[3] + 1, with: Data([0x5A]))
         try Self.expectPrefix(directory.partition, batches: 3, of: written)
     }
 
