@@ -243,8 +243,16 @@ public final class Broker: Sendable {
         begin("draining requests in flight")
         readiness.stopping()
         try? await channel.close()
+        inFlight.stopAccepting()
+        // What waits on followers or on a rebalance ends now: no follower fetches here any more.
         context.replicas.refuseWaits()
-        await inFlight.drained(timeout: Self.drainTimeout)
+        context.groupShards.stop()
+        context.groups.stopWaiting()
+        let unanswered = await inFlight.drained(timeout: Self.drainTimeout)
+        if !unanswered.isEmpty {
+            let named = unanswered.sorted { $0.key < $1.key }.map { "\(ApiKey(rawValue: $0.key).map { "\($0)" } ?? "api \($0.key)") × \($0.value)" }
+            logger.warning("stopping with requests unanswered", metadata: ["node": "\(nodeID)", "requests": "\(named.joined(separator: ", "))"])
+        }
         for timer in timers { timer.cancel() }
         // No more roles from the store, then no more fetching or ISR checks, before the logs close.
         begin("stopping the metadata watcher")
@@ -252,7 +260,6 @@ public final class Broker: Sendable {
         begin("stopping the replica fetchers")
         await context.replicas.stop()
         begin("closing the groups")
-        context.groupShards.stop()
         context.groups.close()
         // Closes every connection; no request is running any more unless the drain timed out.
         begin("closing the connections")
