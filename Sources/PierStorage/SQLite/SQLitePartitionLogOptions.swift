@@ -8,8 +8,9 @@ public enum WireBatchStorage: Sendable, Equatable {
     /// In the database (`batches.wire_tail`), as before migration 009: every batch's bytes go through
     /// the write-ahead log and the checkpoint beside the records rows. Kept for comparison.
     case databaseColumn
-    /// Nowhere: the records rows only, and fetch encodes batches from them anew (its CRC computed afresh;
-    /// byte-exact for uncompressed batches whose records were encoded as Kafka's clients encode them).
+    /// Nowhere: the records rows only, and fetch encodes batches from them anew, its CRC computed afresh
+    /// (the producer's bytes again for uncompressed batches encoded as Kafka's clients encode them;
+    /// compressed batches are compressed again, so their bytes differ).
     case rebuiltFromRecords
 }
 
