@@ -503,7 +503,6 @@ final class GroupCoordinator: Sendable {
         }
     }
 
-    /// Waits for queued snapshots, then closes the shards (shutdown).
     /// Answers every JoinGroup and SyncGroup waiting on a rebalance, and every one that comes later,
     /// with COORDINATOR_NOT_AVAILABLE, so clients look for the next coordinator: a stopping broker
     /// would otherwise hold their connections (and its own stop) for up to the rebalance timeout.
@@ -520,6 +519,7 @@ final class GroupCoordinator: Sendable {
         for waiting in waiters.1.values { for waiter in waiting.values { waiter.resume(returning: .failure(.coordinatorNotAvailable)) } }
     }
 
+    /// Ends every wait, waits for queued snapshots, then closes the shards (shutdown).
     func close() {
         stopWaiting()
         persistence.sync {}
