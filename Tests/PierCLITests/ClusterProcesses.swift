@@ -180,9 +180,11 @@ final class ClusterProcesses {
     func log(_ id: Int32) -> String { (try? String(contentsOf: URL(fileURLWithPath: node(id).dataDirectory.path + ".log"), encoding: .utf8)) ?? "" }
 
     /// The tail of every broker's log, for a failure message.
-    func logTails(lines: Int = 30) -> String {
+    func logTails(lines: Int = 30, mentioning text: String? = nil) -> String {
         nodes.map { node in
-            "--- broker \(node.id) ---\n" + log(node.id).split(separator: "\n").suffix(lines).joined(separator: "\n")
+            let all = log(node.id).split(separator: "\n")
+            let chosen = text.map { text in all.filter { $0.contains(text) } } ?? all
+            return "--- broker \(node.id)\(text.map { " (lines naming \($0))" } ?? "") ---\n" + chosen.suffix(lines).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 
@@ -273,20 +275,27 @@ final class ClusterProcesses {
     @discardableResult
     func waitForIsr(_ topic: String, partition: Int = 0, _ members: Set<Int32>, timeoutSeconds: Double = 60) throws -> Double {
         let start = Date()
-        try waitUntil("the ISR of \(topic)-\(partition) is \(members.sorted())", timeoutSeconds: timeoutSeconds) {
-            guard let state = try? describe(topic).first(where: { $0.partition == partition }) else { return false }
-            return Set(state.isr) == members
+        var last = "(not described)"
+        do {
+            try waitUntil("the ISR of \(topic)-\(partition) is \(members.sorted())", timeoutSeconds: timeoutSeconds, logs: false) {
+                guard let state = try? describe(topic).first(where: { $0.partition == partition }) else { return false }
+                last = "\(state)"
+                return Set(state.isr) == members
+            }
+        } catch let failure as ClusterFailure {
+            // The partition's own story: the tails are mostly other partitions' lines.
+            throw ClusterFailure("\(failure.description); last described \(last)\n\(logTails(lines: 40, mentioning: "\(topic)-\(partition)"))")
         }
         return Date().timeIntervalSince(start)
     }
 
     /// Polls `condition` every 100 ms until it holds; throws (with every broker's log tail) after the timeout.
-    func waitUntil(_ what: String, timeoutSeconds: Double, _ condition: () throws -> Bool) throws {
+    func waitUntil(_ what: String, timeoutSeconds: Double, logs: Bool = true, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while true {
             if try condition() { return }
             guard Date() < deadline else {
-                throw ClusterFailure("timed out after \(timeoutSeconds) s waiting until \(what)\n\(logTails())")
+                throw ClusterFailure("timed out after \(timeoutSeconds) s waiting until \(what)" + (logs ? "\n\(logTails())" : ""))
             }
             usleep(100_000)
         }
@@ -318,6 +327,47 @@ final class ClusterProcesses {
             + "FROM batches ORDER BY base_offset"
         return try ExternalTool.run("sqlite3", arguments: ["-readonly", "-separator", "|", file.path, sql], timeoutSeconds: 60)
             .split(separator: "\n").map(String.init)
+    }
+
+    /// When the verifier found numbers twice: prints, for each sampled duplicate, the batch holding
+    /// each copy on every replica (producer id, epoch, sequence, leader epoch) and the brokers' log
+    /// lines about that partition's leadership and truncation, and keeps the cluster's files and the
+    /// producer's control directory (its librdkafka `eos` log) in a folder that outlives the test,
+    /// named in the output. A duplicate is rare and costs minutes to reproduce, so a failed run must
+    /// carry what tells a broker's lost duplicate from a client's epoch bump.
+    func keepEvidenceOfDuplicates(_ report: [String: Any], topic: String, producer: NumberedProducer) {
+        guard let positions = report["duplicatePositions"] as? [String: [[Int]]], !positions.isEmpty else { return }
+        var lines: [String] = []
+        let partitions = Set(positions.values.flatMap { $0.map { $0[0] } })
+        for partition in partitions.sorted() {
+            for node in nodes {
+                let batches = (try? replicaBatches(node: node.id, topic: topic, partition: partition)) ?? []
+                for (number, copies) in positions.sorted(by: { $0.key < $1.key }) {
+                    for copy in copies where copy[0] == partition {
+                        let holding = batches.first { line in
+                            let fields = line.split(separator: "|")
+                            guard fields.count >= 2, let base = Int(fields[0]), let last = Int(fields[1]) else { return false }
+                            return base <= copy[1] && copy[1] <= last
+                        }
+                        // The row says what the database holds there; the verifier read the batch bytes a
+                        // leader served. A difference means served bytes that are not the rows'.
+                        let row = (try? replicaRows(node: node.id, topic: topic, partition: partition, from: Int64(copy[1])).first) ?? nil
+                        lines.append("number \(number) at \(topic)-\(partition)@\(copy[1]) on broker \(node.id): batch \(holding ?? "(none)"), "
+                                     + "row \(row ?? "(none)")")
+                    }
+                }
+                let log = (try? String(contentsOf: URL(fileURLWithPath: node.dataDirectory.path + ".log"), encoding: .utf8)) ?? ""
+                for line in log.split(separator: "\n") where line.contains("\"\(topic)-\(partition)\"") || line.contains("\(topic)-\(partition)\"") {
+                    if ["truncat", "following", "leader", "epoch", "ISR", "refused"].contains(where: { line.contains($0) }) {
+                        lines.append("broker \(node.id): \(line.prefix(400))")
+                    }
+                }
+            }
+        }
+        let kept = URL(fileURLWithPath: "/tmp/pier-duplicates-\(UUID().uuidString.prefix(8))")
+        try? FileManager.default.copyItem(at: root, to: kept)
+        try? FileManager.default.copyItem(at: producer.script.controlDirectory, to: kept.appendingPathComponent("producer"))
+        print("duplicates found; evidence kept in \(kept.path):\n" + lines.joined(separator: "\n"))
     }
 
     /// The high watermark a replica has stored (`partition_state`).

@@ -22,6 +22,8 @@ final class ReplicaFetcher: Sendable {
         var needsTruncation = true
         /// After a partition error, the partition sits out until then.
         var retryAt: ContinuousClock.Instant?
+        /// The error it last sat out for, so each new one is logged once.
+        var lastError: ErrorCode?
     }
 
     private let assignments = Mutex<[TopicPartition: Assignment]>([:])
@@ -195,13 +197,18 @@ final class ReplicaFetcher: Sendable {
     }
 
     private func sitOut(_ partition: TopicPartition, epoch: Int32, because code: ErrorCode, truncateAfter: Bool = false) {
-        logger.debug("replica fetcher: partition backs off", metadata: ["partition": "\(partition)", "leader": "\(leader)", "error": "\(code)"])
         let until = ContinuousClock.now.advanced(by: backoff)
-        assignments.withLock { assignments in
-            guard assignments[partition]?.epoch == epoch else { return }
+        let isNew = assignments.withLock { assignments -> Bool in
+            guard assignments[partition]?.epoch == epoch else { return false }
             assignments[partition]?.retryAt = until
             if truncateAfter { assignments[partition]?.needsTruncation = true }
+            defer { assignments[partition]?.lastError = code }
+            return assignments[partition]?.lastError != code
         }
+        // A partition refused for the same reason round after round (a stale epoch nobody corrects)
+        // never rejoins the ISR; once per new reason, it says so where an operator looks.
+        let metadata: Logger.Metadata = ["partition": "\(partition)", "leader": "\(leader)", "epoch": "\(epoch)", "error": "\(code)"]
+        if isNew { logger.notice("replica fetcher: partition backs off", metadata: metadata) } else { logger.debug("replica fetcher: partition backs off", metadata: metadata) }
     }
 
     // MARK: Fetching
@@ -238,6 +245,9 @@ final class ReplicaFetcher: Sendable {
                     do {
                         try await manager.storageThreads.runIfActive {
                             try self.apply(answer, to: partition, at: position, epoch: epoch)
+                        }
+                        assignments.withLock { assignments in
+                            if assignments[partition]?.epoch == epoch { assignments[partition]?.lastError = nil }
                         }
                     } catch is CancellationError {
                         throw CancellationError()  // stopping: not the batches' fault
