@@ -180,12 +180,17 @@ final class ClusterProcesses {
     func log(_ id: Int32) -> String { (try? String(contentsOf: URL(fileURLWithPath: node(id).dataDirectory.path + ".log"), encoding: .utf8)) ?? "" }
 
     /// The tail of every broker's log, for a failure message.
-    func logTails(lines: Int = 30, mentioning text: String? = nil) -> String {
+    func logTails(lines: Int = 30, naming partition: String? = nil) -> String {
         nodes.map { node in
-            let all = log(node.id).split(separator: "\n")
-            let chosen = text.map { text in all.filter { $0.contains(text) } } ?? all
-            return "--- broker \(node.id)\(text.map { " (lines naming \($0))" } ?? "") ---\n" + chosen.suffix(lines).joined(separator: "\n")
+            let chosen = partition.map { logLines(node.id, naming: $0) } ?? log(node.id).split(separator: "\n")
+            return "--- broker \(node.id)\(partition.map { " (lines naming \($0))" } ?? "") ---\n" + chosen.suffix(lines).joined(separator: "\n")
         }.joined(separator: "\n")
+    }
+
+    /// A broker's log lines about one partition (`TOPIC-N`), as text or JSON metadata, so `t-1`
+    /// does not also pick `t-10`'s lines.
+    func logLines(_ id: Int32, naming partition: String) -> [Substring] {
+        log(id).split(separator: "\n").filter { $0.contains("partition=\(partition) ") || $0.contains("\"\(partition)\"") }
     }
 
     deinit {
@@ -276,26 +281,24 @@ final class ClusterProcesses {
     func waitForIsr(_ topic: String, partition: Int = 0, _ members: Set<Int32>, timeoutSeconds: Double = 60) throws -> Double {
         let start = Date()
         var last = "(not described)"
-        do {
-            try waitUntil("the ISR of \(topic)-\(partition) is \(members.sorted())", timeoutSeconds: timeoutSeconds, logs: false) {
-                guard let state = try? describe(topic).first(where: { $0.partition == partition }) else { return false }
-                last = "\(state)"
-                return Set(state.isr) == members
-            }
-        } catch let failure as ClusterFailure {
-            // The partition's own story: the tails are mostly other partitions' lines.
-            throw ClusterFailure("\(failure.description); last described \(last)\n\(logTails(lines: 40, mentioning: "\(topic)-\(partition)"))")
+        // On failure, the partition's own story: the plain tails are mostly other partitions' lines.
+        try waitUntil("the ISR of \(topic)-\(partition) is \(members.sorted())", timeoutSeconds: timeoutSeconds,
+                      detail: { "last described \(last)\n\(self.logTails(lines: 40, naming: "\(topic)-\(partition)"))" }) {
+            guard let state = try? describe(topic).first(where: { $0.partition == partition }) else { return false }
+            last = "\(state)"
+            return Set(state.isr) == members
         }
         return Date().timeIntervalSince(start)
     }
 
-    /// Polls `condition` every 100 ms until it holds; throws (with every broker's log tail) after the timeout.
-    func waitUntil(_ what: String, timeoutSeconds: Double, logs: Bool = true, _ condition: () throws -> Bool) throws {
+    /// Polls `condition` every 100 ms until it holds; throws after the timeout with `detail`, by
+    /// default every broker's log tail.
+    func waitUntil(_ what: String, timeoutSeconds: Double, detail: (() -> String)? = nil, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while true {
             if try condition() { return }
             guard Date() < deadline else {
-                throw ClusterFailure("timed out after \(timeoutSeconds) s waiting until \(what)" + (logs ? "\n\(logTails())" : ""))
+                throw ClusterFailure("timed out after \(timeoutSeconds) s waiting until \(what)\n\(detail?() ?? logTails())")
             }
             usleep(100_000)
         }
@@ -340,27 +343,27 @@ final class ClusterProcesses {
         var lines: [String] = []
         let partitions = Set(positions.values.flatMap { $0.map { $0[0] } })
         for partition in partitions.sorted() {
+            let copies = positions.sorted { $0.key < $1.key }.flatMap { number, at in
+                at.filter { $0[0] == partition }.map { (number: number, offset: $0[1]) }
+            }
             for node in nodes {
                 let batches = (try? replicaBatches(node: node.id, topic: topic, partition: partition)) ?? []
-                for (number, copies) in positions.sorted(by: { $0.key < $1.key }) {
-                    for copy in copies where copy[0] == partition {
-                        let holding = batches.first { line in
-                            let fields = line.split(separator: "|")
-                            guard fields.count >= 2, let base = Int(fields[0]), let last = Int(fields[1]) else { return false }
-                            return base <= copy[1] && copy[1] <= last
-                        }
-                        // The row says what the database holds there; the verifier read the batch bytes a
-                        // leader served. A difference means served bytes that are not the rows'.
-                        let row = (try? replicaRows(node: node.id, topic: topic, partition: partition, from: Int64(copy[1])).first) ?? nil
-                        lines.append("number \(number) at \(topic)-\(partition)@\(copy[1]) on broker \(node.id): batch \(holding ?? "(none)"), "
-                                     + "row \(row ?? "(none)")")
+                // The row says what the database holds there; the verifier read the batch bytes a
+                // leader served. A difference means served bytes that are not the rows'.
+                let rows = (try? replicaRows(node: node.id, topic: topic, partition: partition, from: Int64(copies.map(\.offset).min() ?? 0))) ?? []
+                for copy in copies {
+                    let holding = batches.first { line in
+                        let fields = line.split(separator: "|")
+                        guard fields.count >= 2, let base = Int(fields[0]), let last = Int(fields[1]) else { return false }
+                        return base <= copy.offset && copy.offset <= last
                     }
+                    let row = rows.first { $0.hasPrefix("\(copy.offset)|") }
+                    lines.append("number \(copy.number) at \(topic)-\(partition)@\(copy.offset) on broker \(node.id): batch \(holding ?? "(none)"), "
+                                 + "row \(row ?? "(none)")")
                 }
-                let log = (try? String(contentsOf: URL(fileURLWithPath: node.dataDirectory.path + ".log"), encoding: .utf8)) ?? ""
-                for line in log.split(separator: "\n") where line.contains("\"\(topic)-\(partition)\"") || line.contains("\(topic)-\(partition)\"") {
-                    if ["truncat", "following", "leader", "epoch", "ISR", "refused"].contains(where: { line.contains($0) }) {
-                        lines.append("broker \(node.id): \(line.prefix(400))")
-                    }
+                for line in logLines(node.id, naming: "\(topic)-\(partition)")
+                where ["truncat", "following", "leader", "epoch", "ISR", "refused"].contains(where: { line.contains($0) }) {
+                    lines.append("broker \(node.id): \(line.prefix(400))")
                 }
             }
         }

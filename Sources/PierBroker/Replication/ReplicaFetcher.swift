@@ -199,16 +199,18 @@ final class ReplicaFetcher: Sendable {
     private func sitOut(_ partition: TopicPartition, epoch: Int32, because code: ErrorCode, truncateAfter: Bool = false) {
         let until = ContinuousClock.now.advanced(by: backoff)
         let isNew = assignments.withLock { assignments -> Bool in
-            guard assignments[partition]?.epoch == epoch else { return false }
-            assignments[partition]?.retryAt = until
-            if truncateAfter { assignments[partition]?.needsTruncation = true }
-            defer { assignments[partition]?.lastError = code }
-            return assignments[partition]?.lastError != code
+            guard var assignment = assignments[partition], assignment.epoch == epoch else { return false }
+            let isNew = assignment.lastError != code
+            assignment.retryAt = until
+            assignment.lastError = code
+            if truncateAfter { assignment.needsTruncation = true }
+            assignments[partition] = assignment
+            return isNew
         }
         // A partition refused for the same reason round after round (a stale epoch nobody corrects)
         // never rejoins the ISR; once per new reason, it says so where an operator looks.
-        let metadata: Logger.Metadata = ["partition": "\(partition)", "leader": "\(leader)", "epoch": "\(epoch)", "error": "\(code)"]
-        if isNew { logger.notice("replica fetcher: partition backs off", metadata: metadata) } else { logger.debug("replica fetcher: partition backs off", metadata: metadata) }
+        logger.log(level: isNew ? .notice : .debug, "replica fetcher: partition backs off",
+                   metadata: ["partition": "\(partition)", "leader": "\(leader)", "epoch": "\(epoch)", "error": "\(code)"])
     }
 
     // MARK: Fetching
