@@ -117,7 +117,7 @@ struct ProduceHandler {
             let decision: AppendDecision
             do throws(StorageError) {
                 let log = try context.registry.log(for: partition, configuration: configuration)
-                decision = try context.registry.serializingAppends(to: partition) { () throws(StorageError) -> AppendDecision in
+                let decided = try context.replicas.appendingAsLeader(partition, since: leaderEpoch) { currentEpoch throws(StorageError) -> AppendDecision in
                     if header.producerId >= 0 && header.baseSequence >= 0 {
                         let check = SequenceCheck.check(
                             producerID: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence,
@@ -130,8 +130,9 @@ struct ProduceHandler {
                         case .reject(let code): return .rejected(code)
                         }
                     }
-                    return .appended(try log.append([batch], as: .leader(leaderEpoch: leaderEpoch, logAppendTime: appendTime)))
+                    return .appended(try log.append([batch], as: .leader(leaderEpoch: currentEpoch, logAppendTime: appendTime)))
                 }
+                decision = decided ?? .rejected(.notLeaderOrFollower)
             } catch {
                 throw ProduceRejection(error.errorCode, "\(partition): \(error)")
             }

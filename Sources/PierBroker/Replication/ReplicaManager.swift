@@ -32,11 +32,18 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
         let log: any PartitionLog
         let machine: Mutex<Partition>
         let configuration: Mutex<TopicConfiguration>
+        /// The machine's leadership, published after every event (`PublishedLeadership.packed`).
+        let leadership: Atomic<Int64>
 
         init(log: any PartitionLog, machine: Partition, configuration: TopicConfiguration) {
             self.log = log
             self.machine = Mutex(machine)
             self.configuration = Mutex(configuration)
+            self.leadership = Atomic(PublishedLeadership(of: machine)?.packed ?? PublishedLeadership.notLeading)
+        }
+
+        func publishLeadership(of machine: Partition) {
+            leadership.store(PublishedLeadership(of: machine)?.packed ?? PublishedLeadership.notLeading, ordering: .releasing)
         }
     }
 
@@ -167,6 +174,23 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
         }
     }
 
+    /// Runs `append` in the partition's append turn, with the epoch to stamp, if this broker has led
+    /// the partition without a break since `checkedEpoch`; nil (append not run) when it has not. A
+    /// produce checks its leadership before it parses and waits for the turn; a leadership lost
+    /// meanwhile must not let it write as leader once the new leader's epoch began (the follower's
+    /// truncation, which also takes the turn, may have run already and would not cut it).
+    func appendingAsLeader<Result>(
+        _ partition: TopicPartition, since checkedEpoch: Int32, _ append: (_ currentEpoch: Int32) throws(StorageError) -> Result
+    ) throws(StorageError) -> Result? {
+        guard let replica = replica(partition) else { return nil }
+        return try registry.serializingAppends(to: partition) { () throws(StorageError) -> Result? in
+            guard let leadership = PublishedLeadership(packed: replica.leadership.load(ordering: .acquiring)),
+                  leadership.holds(since: checkedEpoch)
+            else { return nil }
+            return try append(leadership.epoch)
+        }
+    }
+
     // MARK: Follower side
 
     /// Appends what the leader sent at the leader's offsets, in one transaction, then moves the
@@ -270,6 +294,9 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
         let (later, advanced): ([Partition.Action], Bool) = replica.machine.withLock { machine in
             var later: [Partition.Action] = []
             var advanced = false
+            // Published before the lock is released: a follower's truncation, which needs the lock,
+            // can only start once leader appends see the leadership gone.
+            defer { replica.publishLeadership(of: machine) }
             for action in event(&machine, now()) {
                 switch action {
                 case .recordLeaderEpoch(let epoch, let startOffset):

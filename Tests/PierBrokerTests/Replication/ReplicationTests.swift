@@ -130,6 +130,70 @@ import Testing
         }
     }
 
+    /// Moves the partition's state in the store to `change` and tells the leader broker of it.
+    static func restate(_ leader: BrokerContext, _ change: (inout PartitionState) -> Void) throws {
+        let (state, version) = try #require(try leader.cluster.partitionState(partition.topic, partition.partition))
+        var changed = state
+        change(&changed)
+        let changedVersion = try leader.cluster.updatePartitionState(partition.topic, partition.partition, changed, expectedVersion: version)
+        leader.replicas.partitionStateChanged(partition, replicas: [1, 2], state: changed, znodeVersion: changedVersion,
+                                              configuration: leader.topics.configuration(overrides: [:]))
+    }
+
+    static func oneRecordBatch() throws -> AppendableBatch {
+        let made = try RecordBatch.make(records: [NewRecord(key: nil, value: ByteBuffer(string: "x"), timestamp: 1)])
+        return AppendableBatch(raw: try made.encoded(), decoded: made)
+    }
+
+    /// A produce that checked its leadership and then waited for the append turn while the
+    /// leadership moved writes nothing: in the turn it finds the leadership it checked broken.
+    @Test func aLeaderAppendAfterTheLeadershipMovedIsNotWritten() async throws {
+        try await Self.withPair(startFollower: false) { leader, _ in
+            try await Self.eventually("broker 1 leads") { leader.replicas.state(of: Self.partition)?.isLeader == true }
+            let log = try #require(leader.registry.openLog(for: Self.partition))
+            let batch = try Self.oneRecordBatch()
+            let first = try leader.replicas.appendingAsLeader(Self.partition, since: 0) { epoch throws(StorageError) in
+                try log.append([batch], as: .leader(leaderEpoch: epoch, logAppendTime: nil))
+            }
+            #expect(first?.lastOffset == 0)
+            try Self.restate(leader) { $0.leader = 2; $0.leaderEpoch = 1; $0.isr = [2] }
+            var ran = false
+            let stale = try leader.replicas.appendingAsLeader(Self.partition, since: 0) { epoch throws(StorageError) in
+                ran = true
+                return try log.append([batch], as: .leader(leaderEpoch: epoch, logAppendTime: nil))
+            }
+            #expect(stale == nil)
+            #expect(!ran)
+            // Leading again in epoch 2 does not revive a produce that checked epoch 0.
+            try Self.restate(leader) { $0.leader = 1; $0.leaderEpoch = 2; $0.isr = [1] }
+            let revived = try leader.replicas.appendingAsLeader(Self.partition, since: 0) { epoch throws(StorageError) in
+                try log.append([batch], as: .leader(leaderEpoch: epoch, logAppendTime: nil))
+            }
+            #expect(revived == nil)
+            #expect(log.logEndOffset == 1)
+        }
+    }
+
+    /// A new epoch under the same leader (the controller dropping a follower that went away) does
+    /// not break the leadership: a produce that checked the old epoch is written, stamped with the
+    /// new one, so the epoch's start offset and the batches agree. (Refusing it made librdkafka see
+    /// OUT_OF_ORDER_SEQUENCE on its next request, bump its epoch and write the batch twice.)
+    @Test func aLeaderAppendAcrossASameLeaderEpochBumpIsWrittenInTheNewEpoch() async throws {
+        try await Self.withPair(startFollower: false) { leader, _ in
+            try await Self.eventually("broker 1 leads") { leader.replicas.state(of: Self.partition)?.isLeader == true }
+            let log = try #require(leader.registry.openLog(for: Self.partition))
+            let batch = try Self.oneRecordBatch()
+            try Self.restate(leader) { $0.leaderEpoch = 1; $0.isr = [1] }
+            let written = try leader.replicas.appendingAsLeader(Self.partition, since: 0) { epoch throws(StorageError) in
+                try log.append([batch], as: .leader(leaderEpoch: epoch, logAppendTime: nil))
+            }
+            #expect(written?.lastOffset == 0)
+            let read = try log.read(from: 0, maxBytes: 1 << 20, upperBound: nil)
+            #expect(try RecordBatchSequence(read.batches).decodeAll().map(\.header.partitionLeaderEpoch) == [1])
+            #expect(try log.endOffset(forLeaderEpoch: 1) == EpochEndOffset(epoch: 1, endOffset: 1))
+        }
+    }
+
     @Test func aLaggingFollowerLeavesTheISRThenRejoinsWhenCaughtUp() async throws {
         let metrics = TestMetrics()
         try await Self.withPair(leaderSettings: ["replica.lag.time.max.ms": "300"], topicConfigs: ["min.insync.replicas": "2"],
