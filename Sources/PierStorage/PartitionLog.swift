@@ -51,6 +51,8 @@ public protocol PartitionLog: AnyObject, Sendable {
     func assignLeaderEpoch(_ epoch: Int32, startOffset: Int64) throws(StorageError)
     /// The largest epoch ≤ `epoch` and the end offset of that epoch (the start of the next one, or the log end).
     func endOffset(forLeaderEpoch epoch: Int32) throws(StorageError) -> EpochEndOffset?
+    /// The epoch in force at `offset` (the latest that started at or before it); nil when none did.
+    func leaderEpoch(at offset: Int64) -> Int32?
 
     /// Idempotent-producer state of one producer id, as last persisted; survives restarts and retention.
     func producerState(for producerId: Int64) throws(StorageError) -> ProducerState?

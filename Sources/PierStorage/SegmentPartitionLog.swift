@@ -478,6 +478,10 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         }
     }
 
+    public func leaderEpoch(at offset: Int64) -> Int32? {
+        lockedValue { epochs.epoch(at: offset) }
+    }
+
     public func producerState(for producerId: Int64) throws(StorageError) -> ProducerState? {
         try locked { () throws(StorageError) -> ProducerState? in producers[producerId] }
     }

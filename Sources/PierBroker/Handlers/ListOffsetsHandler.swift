@@ -38,15 +38,15 @@ struct ListOffsetsHandler {
                 switch context.leadership(of: TopicPartition(topic.name, requested.partitionIndex), currentLeaderEpoch: requested.currentLeaderEpoch) {
                 case .refused(let code, _, _):
                     return Self.failed(requested.partitionIndex, code)
-                case .leading:
+                case .leading(let leaderEpoch, _, _, _):
                     do throws(StorageError) {
                         let log = try context.registry.log(for: TopicPartition(topic.name, requested.partitionIndex))
-                        let found = try Self.lookUp(Query(timestamp: requested.timestamp), in: log)
-                        // No epoch is reported: the epoch of the record at the offset found is not looked
-                        // up, and "unknown" (-1) makes clients skip validating it rather than validate a wrong one.
+                        let query = Query(timestamp: requested.timestamp)
+                        let found = try Self.lookUp(query, in: log)
                         return ListOffsetsResponse.ListOffsetsPartitionResponse(
                             partitionIndex: requested.partitionIndex, errorCode: ErrorCode.noError.rawValue,
-                            timestamp: found.timestamp, offset: found.offset, leaderEpoch: -1
+                            timestamp: found.timestamp, offset: found.offset,
+                            leaderEpoch: Self.epoch(of: found, for: query, in: log, leaderEpoch: leaderEpoch)
                         )
                     } catch {
                         context.logger.warning("list offsets failed", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
@@ -76,6 +76,15 @@ struct ListOffsetsHandler {
             guard let found = try log.offset(forTimestamp: timestamp), found.offset < visibleEnd else { return none }
             return found
         }
+    }
+
+    /// The leader epoch a client validates the offset with (OffsetForLeaderEpoch), as Kafka reports
+    /// it: the current epoch for "latest", otherwise the epoch in force at the offset found; -1
+    /// (unknown, so clients skip the validation) when nothing was found or no epoch covers it.
+    static func epoch(of found: TimestampAndOffset, for query: Query, in log: any PartitionLog, leaderEpoch: Int32) -> Int32 {
+        guard found.offset >= 0 else { return -1 }
+        if query == .latest { return leaderEpoch }
+        return log.leaderEpoch(at: found.offset) ?? -1
     }
 
     private static func failed(_ index: Int32, _ code: ErrorCode) -> ListOffsetsResponse.ListOffsetsPartitionResponse {

@@ -828,6 +828,10 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         }
     }
 
+    public func leaderEpoch(at offset: Int64) -> Int32? {
+        lockedValue { epochs.epoch(at: offset) }
+    }
+
     public func producerState(for producerId: Int64) throws(StorageError) -> ProducerState? {
         try locked { db throws(StorageError) -> ProducerState? in
             let query = try RawStatement(db, sql: PartitionSQL.Statement.producerBatches)

@@ -30,6 +30,11 @@ struct LeaderEpochCache: Sendable, Equatable {
         return (entries[index].epoch, end)
     }
 
+    /// The epoch in force at `offset`: the latest that started at or before it.
+    func epoch(at offset: Int64) -> Int32? {
+        entries.last { $0.startOffset <= offset }?.epoch
+    }
+
     /// The log was cut at `offset`: epochs that started there or later are gone. Returns whether anything changed.
     @discardableResult
     mutating func truncateFromEnd(at offset: Int64) -> Bool {

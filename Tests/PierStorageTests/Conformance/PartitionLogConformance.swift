@@ -488,6 +488,7 @@ struct PartitionLogConformance {
     func leaderEpochCacheAnswers(_ directory: ConformanceDirectory) throws {
         var log = try open(directory.partition)
         #expect(try log.endOffset(forLeaderEpoch: 0) == nil)
+        #expect(log.leaderEpoch(at: 0) == nil)
         _ = try log.append([F.batch(count: 3)], as: .leader(leaderEpoch: 1, logAppendTime: nil))
         _ = try log.append([F.batch(count: 2)], as: .leader(leaderEpoch: 1, logAppendTime: nil))
         _ = try log.append([F.batch(count: 4)], as: .leader(leaderEpoch: 3, logAppendTime: nil))
@@ -496,6 +497,7 @@ struct PartitionLogConformance {
         #expect(try log.endOffset(forLeaderEpoch: 2) == EpochEndOffset(epoch: 1, endOffset: 5))
         #expect(try log.endOffset(forLeaderEpoch: 3) == EpochEndOffset(epoch: 3, endOffset: 9))
         #expect(try log.endOffset(forLeaderEpoch: 8) == EpochEndOffset(epoch: 3, endOffset: 9))
+        #expect([0, 4, 5, 8, 9].map { log.leaderEpoch(at: $0) } == [1, 1, 3, 3, 3])
         // A new leader records its epoch before it appends anything.
         try log.assignLeaderEpoch(5, startOffset: 9)
         #expect(try log.endOffset(forLeaderEpoch: 3) == EpochEndOffset(epoch: 3, endOffset: 9))
@@ -509,6 +511,7 @@ struct PartitionLogConformance {
         defer { try? log.close() }
         #expect(try log.endOffset(forLeaderEpoch: 4) == EpochEndOffset(epoch: 3, endOffset: 9))
         #expect(try log.endOffset(forLeaderEpoch: 6) == EpochEndOffset(epoch: 6, endOffset: 10))
+        #expect([8, 9, 50].map { log.leaderEpoch(at: $0) } == [3, 6, 6])
         // Truncation forgets epochs that started in the removed tail.
         try log.truncate(to: 5)
         #expect(try log.endOffset(forLeaderEpoch: 6) == EpochEndOffset(epoch: 1, endOffset: 5))
