@@ -40,6 +40,10 @@ public protocol PartitionLog: AnyObject, Sendable {
 
     /// Removes every record at or after `offset` (a follower that diverged from its leader).
     func truncate(to offset: Int64) throws(StorageError)
+    /// Deletes every record and starts the log, empty, at `offset` (Kafka's truncateFullyAndStartAt):
+    /// a follower whose log ends below the leader's log start cannot catch up by fetching. Leader
+    /// epochs and producer state go with the records.
+    func truncateFully(startingAt offset: Int64) throws(StorageError)
     /// Makes `offset` the new log start (`DeleteRecords`); returns the resulting log start offset.
     @discardableResult
     func deleteRecords(before offset: Int64) throws(StorageError) -> Int64

@@ -386,6 +386,17 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
         }
     }
 
+    public func truncateFully(startingAt offset: Int64) throws(StorageError) {
+        try locked { () throws(StorageError) in
+            try setLogStart(offset)
+            try replaceAllSegments(startingAt: offset, now: configuration.clock())
+            try setHighWatermark(offset)
+            try changeEpochs { $0.truncateFromEnd(at: .min) }
+            producers = ProducerStateTable()
+            try persistProducerSnapshot()
+        }
+    }
+
     /// Deletes every segment and starts an empty one at `offset`.
     private func replaceAllSegments(startingAt offset: Int64, now: Int64) throws(StorageError) {
         for segment in segments { segment.deleteFiles() }

@@ -265,6 +265,7 @@ final class ReplicaFetcher: Sendable {
                         sitOut(partition, epoch: epoch, because: .corruptMessage)
                     }
                 case .offsetOutOfRange:
+                    if try await startedAfresh(partition, at: position, epoch: epoch, on: connection) { continue }
                     // The leader's log does not reach this replica's log end: the tail diverged.
                     sitOut(partition, epoch: epoch, because: code, truncateAfter: true)
                 default:
@@ -274,6 +275,24 @@ final class ReplicaFetcher: Sendable {
                 }
             }
         }
+    }
+
+    /// As Kafka's follower does on OFFSET_OUT_OF_RANGE: asks the leader where its log starts, and
+    /// when that is past this replica's log end (`position`), retention there removed what this
+    /// replica lacks (it was away, or started empty), so the log starts afresh at the leader's
+    /// start. Returns whether it did; otherwise the tail diverged and truncation by epoch follows.
+    private func startedAfresh(_ partition: TopicPartition, at position: Int64, epoch: Int32, on connection: KafkaConnection) async throws -> Bool {
+        let request = ListOffsetsRequest(replicaId: manager.nodeID, topics: [
+            .init(name: partition.topic, partitions: [.init(partitionIndex: partition.partition, currentLeaderEpoch: epoch, timestamp: -2)]),
+        ])
+        let response = try await connection.send(request)
+        guard let answer = response.topics.first(where: { $0.name == partition.topic })?.partitions.first(where: { $0.partitionIndex == partition.partition }),
+              answer.errorCode == ErrorCode.noError.rawValue, answer.offset > position
+        else { return false }
+        try await manager.storageThreads.runIfActive {
+            try self.manager.startAfresh(partition, at: answer.offset, ifFollowing: self.leader, epoch: epoch)
+        }
+        return true
     }
 
     /// Runs on the storage threads: the partition's batches from `position` on, CRC-checked and

@@ -230,6 +230,20 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
         }
     }
 
+    /// Empties the follower's log and starts it at `offset`, the leader's log start (retention there
+    /// passed this replica's log end), if it still follows `leader` in `epoch`.
+    func startAfresh(_ partition: TopicPartition, at offset: Int64, ifFollowing leader: Int32, epoch: Int32) throws(StorageError) {
+        guard let replica = replica(partition) else { return }
+        let log = replica.log
+        try replica.machine.withLock { machine throws(StorageError) in
+            guard machine.role == .follower(leader: leader, epoch: epoch), offset > log.logEndOffset else { return }
+            logger.notice("the leader's log starts past this replica's end: starting the log afresh there",
+                          metadata: ["partition": "\(partition)", "end": "\(log.logEndOffset)", "leaderLogStart": "\(offset)"])
+            try registry.serializingAppends(to: partition) { () throws(StorageError) in try log.truncateFully(startingAt: offset) }
+            machine.truncated(logEndOffset: log.logEndOffset, highWatermark: log.highWatermark)
+        }
+    }
+
     // MARK: The lag timer
 
     /// Starts checking, every half `replica.lag.time.max.ms`, which followers fell behind.

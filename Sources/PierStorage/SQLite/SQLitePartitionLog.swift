@@ -625,12 +625,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             let newHighWatermark = min(highWatermarkOffset, cut)
             let newKeysIndexedUntil = min(keysIndexedUntil, cut)
             try transaction(db) { () throws(StorageError) in
-                for sql in [PartitionSQL.Statement.recordsDeleteFrom, PartitionSQL.Statement.batchesDeleteFrom,
-                            PartitionSQL.Statement.producerBatchesDeleteFrom, PartitionSQL.Statement.recordKeysDeleteFrom] {
-                    let delete = try RawStatement(db, sql: sql)
-                    delete.bind(1, cut)
-                    try delete.execute("truncating to \(cut)")
-                }
+                try deleteRows(from: cut, db)
                 if newStart != logStart { try Self.setState(db, "log_start_offset", newStart) }
                 if newHighWatermark != highWatermarkOffset { try Self.setState(db, "high_watermark", newHighWatermark) }
                 if newKeysIndexedUntil != keysIndexedUntil { try Self.setState(db, "keys_indexed_until", newKeysIndexedUntil) }
@@ -651,6 +646,40 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             liveBytes = try liveSize(db)
             // After the commit: a crash before this leaves bytes past the last batch, which opening cuts.
             try trimBatchFile(db)
+        }
+    }
+
+    public func truncateFully(startingAt offset: Int64) throws(StorageError) {
+        try locked { db throws(StorageError) in
+            var newEpochs = epochs
+            newEpochs.truncateFromEnd(at: .min)
+            try transaction(db) { () throws(StorageError) in
+                try deleteRows(from: .min, db)
+                for name in ["log_start_offset", "high_watermark", "keys_indexed_until"] { try Self.setState(db, name, offset) }
+                if newEpochs != epochs {
+                    swap(&epochs, &newEpochs)
+                    defer { swap(&epochs, &newEpochs) }
+                    try persistEpochs(db)
+                }
+            }
+            epochs = newEpochs
+            logStart = offset
+            logEnd = offset
+            keysIndexedUntil = offset
+            highWatermarkOffset = offset
+            maxTimestampSoFar = -1
+            liveBytes = try liveSize(db)
+            try trimBatchFile(db)
+        }
+    }
+
+    /// Deletes the records, batches, producer batches and key index entries at and after `offset`.
+    private func deleteRows(from offset: Int64, _ db: Database) throws(StorageError) {
+        for sql in [PartitionSQL.Statement.recordsDeleteFrom, PartitionSQL.Statement.batchesDeleteFrom,
+                    PartitionSQL.Statement.producerBatchesDeleteFrom, PartitionSQL.Statement.recordKeysDeleteFrom] {
+            let delete = try RawStatement(db, sql: sql)
+            delete.bind(1, offset)
+            try delete.execute("truncating to \(offset)")
         }
     }
 

@@ -225,6 +225,28 @@ import Testing
         }
     }
 
+    /// A follower whose log ends below the leader's log start (retention there passed it while it
+    /// was away, or it starts empty) starts its log afresh at the leader's log start, catches up from
+    /// there and rejoins the ISR, on either engine.
+    @Test(arguments: [StorageEngine.sqlite, .segments])
+    func aFollowerBelowTheLeadersLogStartStartsAfreshThere(followerEngine: StorageEngine) async throws {
+        try await Self.withPair(leaderSettings: ["replica.lag.time.max.ms": "300"], startFollower: false,
+                                engines: (.sqlite, followerEngine)) { leader, follower in
+            // With the follower silent the ISR shrinks to the leader, and the batch commits.
+            #expect(try await Self.produce(leader, ["a", "b", "c", "d", "e"]).errorCode == ErrorCode.noError.rawValue)
+            #expect(try await Self.produce(leader, ["f", "g"]).errorCode == ErrorCode.noError.rawValue)
+            let log = try #require(leader.registry.openLog(for: Self.partition))
+            #expect(try log.deleteRecords(before: 5) == 5)
+            try follower.learn(Self.partition, configuration: leader.topics.configuration(overrides: [:]))
+            try await Self.eventually("broker 2 rejoins the ISR") { leader.replicas.state(of: Self.partition)?.isr == [1, 2] }
+            let replica = try #require(follower.registry.openLog(for: Self.partition))
+            #expect(replica.logStartOffset == 5)
+            #expect(try Self.values(in: replica) == ["f", "g"])
+            #expect(try await Self.produce(leader, ["h"]).errorCode == ErrorCode.noError.rawValue)
+            #expect(try Self.values(in: replica) == ["f", "g", "h"])
+        }
+    }
+
     @Test func aFollowerWithADivergentTailTruncatesByLeaderEpochBeforeFetching() async throws {
         try await Self.withPair(startFollower: false) { leader, follower in
             // Both have a, b, c from epoch 0. Broker 2 then led epoch 1 and wrote x, y that nobody got.

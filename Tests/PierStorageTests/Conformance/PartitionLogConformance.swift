@@ -45,6 +45,7 @@ struct PartitionLogConformance {
         case offsetForTimestamp
         case offsetOfMaxTimestamp
         case truncateRemovesTheTail
+        case truncateFullyStartsAnEmptyLogLater
         case deleteRecordsMovesLogStart
         case retentionByTime
         case retentionBySize
@@ -81,6 +82,7 @@ struct PartitionLogConformance {
         case .offsetForTimestamp: try offsetForTimestamp(directory)
         case .offsetOfMaxTimestamp: try offsetOfMaxTimestamp(directory)
         case .truncateRemovesTheTail: try truncateRemovesTheTail(directory)
+        case .truncateFullyStartsAnEmptyLogLater: try truncateFullyStartsAnEmptyLogLater(directory)
         case .deleteRecordsMovesLogStart: try deleteRecordsMovesLogStart(directory)
         case .retentionByTime: try retentionByTime(directory)
         case .retentionBySize: try retentionBySize(directory)
@@ -481,6 +483,34 @@ struct PartitionLogConformance {
         // A second pass under the same limit has little or nothing left to do.
         let again = try log.applyRetention(RetentionPolicy(maxAgeMilliseconds: nil, maxBytes: limit), now: F.baseTimestamp)
         #expect(again.deletedRecords < outcome.deletedRecords)
+    }
+
+    /// A follower whose log ends below the leader's log start empties its log and starts it at the
+    /// leader's log start; what it appends next sits there, and all of it survives reopening.
+    func truncateFullyStartsAnEmptyLogLater(_ directory: ConformanceDirectory) throws {
+        var log = try open(directory.partition)
+        _ = try log.append([F.batch(count: 3, producerId: 9, producerEpoch: 0, baseSequence: 0)], as: .leader(leaderEpoch: 1, logAppendTime: nil))
+        _ = try log.append([F.batch(count: 2)], as: .leader(leaderEpoch: 1, logAppendTime: nil))
+        try log.updateHighWatermark(4)
+        try log.truncateFully(startingAt: 40)
+        #expect(log.logStartOffset == 40)
+        #expect(log.logEndOffset == 40)
+        #expect(log.highWatermark == 40)
+        #expect(try F.readAll(log, from: 40).isEmpty)
+        #expect(try log.endOffset(forLeaderEpoch: 1) == nil)
+        #expect(try log.producerState(for: 9) == nil)
+        #expect(try log.offset(forTimestamp: 0) == nil)
+        #expect(F.storageError { try log.read(from: 0, maxBytes: 100, upperBound: nil) } != nil, "offset 0 is below the log start now")
+        _ = try log.append([F.batch(count: 2, baseOffset: 40, leaderEpoch: 3)], as: .follower)
+        try log.updateHighWatermark(42)
+        log = try reopen(log, directory)
+        defer { try? log.close() }
+        #expect(log.logStartOffset == 40)
+        #expect(log.logEndOffset == 42)
+        #expect(log.highWatermark == 42)
+        #expect(try F.readAll(log).map(\.offset) == [40, 41])
+        #expect(try log.endOffset(forLeaderEpoch: 3) == EpochEndOffset(epoch: 3, endOffset: 42))
+        #expect(try log.append([F.batch(count: 1)], as: F.leader).baseOffsets == [42])
     }
 
     // MARK: Leader epochs and producers
