@@ -21,6 +21,8 @@ final class MetadataWatcher: Sendable {
         var brokersChanged: @Sendable (ClusterSnapshot) -> Void = { _ in }
         /// A topic's partitions or states changed (nil: the topic is gone).
         var topicChanged: @Sendable (String, ClusterSnapshot) -> Void = { _, _ in }
+        /// Like `topicChanged`, once `observer` has applied the topic's partition states.
+        var topicApplied: @Sendable (String, ClusterSnapshot) -> Void = { _, _ in }
     }
 
     private let cluster: ClusterMetadata
@@ -208,7 +210,9 @@ final class MetadataWatcher: Sendable {
         }
         logger.info("topic gone from the cluster", metadata: ["topic": "\(name)"])
         let snapshot = state.withLock { $0.snapshot }
-        listeners.withLock { $0 }.topicChanged(name, snapshot)
+        let listeners = listeners.withLock { $0 }
+        listeners.topicChanged(name, snapshot)
+        listeners.topicApplied(name, snapshot)
     }
 
     /// Hands the topic's new picture to the cache, the replicas and the controller.
@@ -239,6 +243,7 @@ final class MetadataWatcher: Sendable {
                 }
             }
         }
+        listeners.topicApplied(name, snapshot)
     }
 
     // MARK: Watch bookkeeping

@@ -165,8 +165,13 @@ final class GroupShardLeadership: GroupShardJournaling {
         let partition = Self.partition(ofShard: shard)
         let log = try registry.log(for: partition)
         let batch = try GroupShardJournal.batch(operation, timestamp: Int64(Date().timeIntervalSince1970 * 1000))
-        let result = try registry.serializingAppends(to: partition) { () throws(StorageError) -> AppendResult in
-            try log.append([batch], as: .leader(leaderEpoch: state.leaderEpoch, logAppendTime: nil))
+        // As for a produce: the journal's leadership is checked again in the append turn, so a change
+        // recorded after the shard moved is not written as leader over the new leader's epoch.
+        let written = try replicas.appendingAsLeader(partition, since: state.leaderEpoch) { epoch throws(StorageError) -> AppendResult in
+            try log.append([batch], as: .leader(leaderEpoch: epoch, logAppendTime: nil))
+        }
+        guard let result = written else {
+            throw GroupShardUnavailable(shard: shard, errorCode: .notCoordinator, reason: "leadership of its journal moved")
         }
         appends.appended(to: partition)
         replicas.appendCommitted(to: partition)

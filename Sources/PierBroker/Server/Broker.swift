@@ -143,8 +143,12 @@ public final class Broker: Sendable {
             listeners.brokersChanged = { controller.brokersChanged($0) }
             listeners.topicChanged = { name, snapshot in
                 controller.topicChanged(name, snapshot)
-                if name == GroupShardJournal.topic { groupShards.statesChanged(snapshot.topics[name]) }
                 if snapshot.topics[name] == nil { groupShards.topicDeleted(name) }
+            }
+            // After the replication side took its roles: a shard's journal appends check, in their
+            // append turn, the leadership the replica manager publishes.
+            listeners.topicApplied = { name, snapshot in
+                if name == GroupShardJournal.topic { groupShards.statesChanged(snapshot.topics[name]) }
             }
         }
         do {

@@ -86,6 +86,32 @@ import Testing
         await harness.stop()
     }
 
+    /// A group change recorded after the journal's leadership moved (the replication side knows, the
+    /// shard's takeover queue not yet) is not written as leader: the client hears NOT_COORDINATOR.
+    @Test func aChangeAfterTheJournalsLeadershipMovedIsNotWritten() async throws {
+        try await InProcessBroker.run(settings: ["offsets.topic.num.partitions": "2"], coordinatingGroups: true) { broker in
+            let context = broker.context
+            let shard = GroupShards.shard(of: "readers", count: 2)
+            let commit = { (offset: Int64) in
+                await context.groups.commitOffsets(groupID: "readers", memberID: "", generation: -1, instanceID: nil,
+                                                   offsets: [CommittedOffset(topic: "t", partition: 0, offset: offset, commitTimestamp: 1)])
+            }
+            #expect(await commit(1) == .noError)
+            let partition = GroupShardLeadership.partition(ofShard: shard)
+            let journal = try #require(context.registry.openLog(for: partition))
+            let written = journal.logEndOffset
+            let (state, version) = try #require(try context.cluster.partitionState(partition.topic, partition.partition))
+            var moved = state
+            moved.leader = context.nodeID + 1
+            moved.leaderEpoch += 1
+            moved.isr = [context.nodeID + 1]
+            context.replicas.partitionStateChanged(partition, replicas: [context.nodeID, context.nodeID + 1], state: moved,
+                                                   znodeVersion: version + 1, configuration: context.topics.configuration(overrides: [:]))
+            #expect(await commit(2) == .notCoordinator)
+            #expect(journal.logEndOffset == written)
+        }
+    }
+
     @Test func clientsCannotWriteIntoTheJournal() async throws {
         try await InProcessBroker.run(settings: ["offsets.topic.num.partitions": "2"], coordinatingGroups: true) { broker in
             let batch = try RecordBatch.make(records: [NewRecord(key: nil, value: ByteBuffer(string: "forged"), timestamp: 1)]).encoded()
