@@ -29,6 +29,23 @@ struct PartitionStateSync: Sendable {
         }
     }
 
+    /// Blocking: one partition's assignment and state.
+    func sync(_ partition: TopicPartition) throws(ClusterMetadataError) {
+        guard let assignment = try cluster.topic(partition.topic),
+              let assigned = assignment.partitions[String(partition.partition)], assigned.contains(replicas.nodeID),
+              let (state, version) = try cluster.partitionState(partition.topic, partition.partition)
+        else { return }
+        let configuration = topics.configuration(overrides: try cluster.topicConfig(partition.topic))
+        replicas.partitionStateChanged(partition, replicas: assigned, state: state, znodeVersion: version, configuration: configuration)
+    }
+
+    /// Blocking: `sync(_:)`, with a failure logged rather than thrown.
+    func syncQuietly(_ partition: TopicPartition) {
+        do { try sync(partition) } catch {
+            logger.warning("replication: reading the partition state failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
+        }
+    }
+
     /// Blocking: `sync(topic:)`, with a failure logged rather than thrown (the request that asked
     /// then finds the partition unknown and answers with a retriable error).
     func syncQuietly(topic name: String) {

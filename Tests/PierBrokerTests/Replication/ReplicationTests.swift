@@ -194,11 +194,32 @@ import Testing
         }
     }
 
-    /// (A lag time of a second: with less, a loaded machine delays the rejoined follower's fetches
+    /// A produce for a partition the store already names this broker the leader of, before the
+    /// broker's watch delivered it (the client learned it from another broker's Metadata), is
+    /// accepted: the broker reads the store once before refusing.
+    @Test func aProduceAheadOfTheWatchIsAcceptedOnceTheStoreSaysThisBrokerLeads() async throws {
+        try await Self.withPair(startFollower: false) { leader, _ in
+            try await Self.eventually("broker 1 leads") { leader.replicas.state(of: Self.partition)?.isLeader == true }
+            try Self.restate(leader) { $0.leader = 2; $0.leaderEpoch = 1; $0.isr = [1, 2] }
+            #expect(try await Self.produce(leader, ["refused"], acks: 1).errorCode == ErrorCode.notLeaderOrFollower.rawValue)
+            // The controller gives the partition back to broker 1 in the store only; the produce
+            // that follows at once does not wait for the watch.
+            let (state, version) = try #require(try leader.cluster.partitionState(Self.partition.topic, Self.partition.partition))
+            var back = state
+            back.leader = 1
+            back.leaderEpoch = 2
+            back.isr = [1]
+            _ = try leader.cluster.updatePartitionState(Self.partition.topic, Self.partition.partition, back, expectedVersion: version)
+            let accepted = try await Self.produce(leader, ["accepted"], acks: 1)
+            #expect(accepted.errorCode == ErrorCode.noError.rawValue)
+        }
+    }
+
+    /// (A lag time of two seconds: with less, a loaded machine delays the rejoined follower's fetches
     /// past it, and the last produce sees the ISR shrink again.)
     @Test func aLaggingFollowerLeavesTheISRThenRejoinsWhenCaughtUp() async throws {
         let metrics = TestMetrics()
-        try await Self.withPair(leaderSettings: ["replica.lag.time.max.ms": "1000"], topicConfigs: ["min.insync.replicas": "2"],
+        try await Self.withPair(leaderSettings: ["replica.lag.time.max.ms": "2000"], topicConfigs: ["min.insync.replicas": "2"],
                                 startFollower: false, metrics: metrics) { leader, follower in
             // With the follower silent, the ISR shrinks to the leader while the produce waits:
             // the batch commits but is answered NOT_ENOUGH_REPLICAS_AFTER_APPEND.
