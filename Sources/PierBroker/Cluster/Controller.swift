@@ -85,6 +85,48 @@ final class Controller: Sendable {
         }
     }
 
+    /// ElectLeaders: runs the requested election for each partition (every partition of every topic
+    /// when `partitions` is nil) and waits for the writes; nil when this broker is not the active
+    /// controller. With `partitions` nil, partitions that need no election are left out, as Kafka does.
+    func electLeaders(_ type: LeaderElection.ElectionType, partitions: [(topic: String, partitions: [Int32])]?) -> [RequestedElection]? {
+        queue.sync {
+            guard case .active(let epoch, let version) = role else { return nil }
+            let current = snapshot()
+            let live = current.liveBrokerIDs
+            let wanted = partitions ?? current.topics.keys.sorted().map { name in
+                (topic: name, partitions: current.topics[name]!.replicasByPartition.keys.sorted())
+            }
+            var results: [RequestedElection] = []
+            for (name, indexes) in wanted {
+                for partition in indexes {
+                    guard let topic = current.topics[name] else {
+                        results.append(RequestedElection(topic: name, partition: partition, outcome: .unknownTopic))
+                        continue
+                    }
+                    guard let replicas = topic.replicasByPartition[partition], let versioned = topic.partitions[partition] else {
+                        results.append(RequestedElection(topic: name, partition: partition, outcome: .unknownPartition))
+                        continue
+                    }
+                    var refusal: LeaderElection.Refusal?
+                    let written = write(name, partition, from: versioned, epoch: epoch, epochZnodeVersion: version) { state in
+                        switch LeaderElection.requested(type, replicas: replicas, state: state, liveBrokers: live, controllerEpoch: epoch) {
+                        case .success(let decision):
+                            refusal = nil
+                            return decision
+                        case .failure(let reason):
+                            refusal = reason
+                            return nil
+                        }
+                    }
+                    let outcome = RequestedElection.Outcome(written, refusal: refusal)
+                    if partitions == nil, outcome == .refused(.notNeeded) { continue }
+                    results.append(RequestedElection(topic: name, partition: partition, outcome: outcome))
+                }
+            }
+            return results
+        }
+    }
+
     func stop() {
         state.withLock { state in
             state.stopped = true
@@ -185,11 +227,12 @@ final class Controller: Sendable {
 
     /// Decides from the state held, writes with compare-and-set, and on a conflict decides again
     /// from a fresh read; a fenced write ends this controller's term.
+    @discardableResult
     private func write(_ topic: String, _ partition: Int32, from held: VersionedPartitionState, epoch: Int32, epochZnodeVersion: Int32,
-                       decide: (PartitionState) -> LeaderElection.Decision?) {
+                       decide: (PartitionState) -> LeaderElection.Decision?) -> PartitionStateWrite {
         var current = held
         for _ in 0..<Self.conflictRetries {
-            guard let decision = decide(current.state) else { return }
+            guard let decision = decide(current.state) else { return .unchanged }
             do {
                 let update = PartitionStateUpdate(topic: topic, partition: partition, state: decision.state, expectedVersion: current.version)
                 _ = try cluster.updatePartitionStates([update], fencedBy: epochZnodeVersion)
@@ -197,21 +240,22 @@ final class Controller: Sendable {
                     "partition": "\(topic)-\(partition)", "leader": "\(decision.state.leader)", "leader_epoch": "\(decision.state.leaderEpoch)",
                     "isr": "\(decision.state.isr)", "reason": "\(decision.reason.rawValue)", "controller_epoch": "\(epoch)",
                 ])
-                return
+                return .written
             } catch .concurrentModification(_) {
-                guard let fresh = try? cluster.partitionState(topic, partition) else { return }
+                guard let fresh = try? cluster.partitionState(topic, partition) else { return .failed("re-reading the partition state failed") }
                 current = VersionedPartitionState(state: fresh.state, version: fresh.version)
             } catch .controllerFenced {
                 logger.warning("another controller was elected; stepping down", metadata: ["node": "\(nodeID)"])
                 stepDown()
                 runCampaign()
-                return
+                return .fenced
             } catch .unknownTopic(_) {
-                return  // deleted meanwhile
+                return .topicGone  // deleted meanwhile
             } catch {
                 logger.error("writing a partition state failed", metadata: ["partition": "\(topic)-\(partition)", "error": "\(error)"])
-                return
+                return .failed("\(error)")
             }
         }
+        return .failed("the partition state kept changing under \(Self.conflictRetries) attempts")
     }
 }

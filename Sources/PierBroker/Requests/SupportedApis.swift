@@ -30,6 +30,8 @@ enum SupportedApis {
         .createPartitions: 0...3,
         .incrementalAlterConfigs: 0...1,
         .describeCluster: 0...1,
+        .electLeaders: 0...2,
+        .describeTopicPartitions: 0...0,
         // v0-1 lack current_leader_epoch; Kafka 4 dropped them too.
         .offsetForLeaderEpoch: 2...4,
     ]
