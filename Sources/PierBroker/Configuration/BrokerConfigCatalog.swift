@@ -94,8 +94,10 @@ enum BrokerConfigCatalog {
         },
     ]
 
-    /// Broker settings that are topics' defaults (`log.retention.ms` for `retention.ms`, ...).
-    private static let topicDefaults: [Setting] = TopicConfigCatalog.definitions.compactMap { topic -> Setting? in
+    /// Broker settings that are topics' defaults (`log.retention.ms` for `retention.ms`, ...), for the
+    /// topic settings Pier acts on. The synonyms of those it only stores (`log.cleaner.*`, ...) still
+    /// supply a topic's default when the properties file sets them, but are not Pier's broker settings.
+    private static let topicDefaults: [Setting] = TopicConfigCatalog.implemented.compactMap { topic -> Setting? in
         guard let name = topic.brokerSynonym else { return nil }
         let definition = ConfigDefinition(name, topic.type, default: topic.defaultValue,
                                           documentation: "Default of the topic setting \(topic.name): \(topic.documentation)")
