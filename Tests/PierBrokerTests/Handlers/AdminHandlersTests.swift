@@ -146,6 +146,8 @@ import Testing
             let brokerConfigs = v4.results[2].configs
             #expect(brokerConfigs.first { $0.name == "num.partitions" }?.value == "1")
             #expect(brokerConfigs.first { $0.name == "listeners" }?.configSource == 4)
+            // With its scheme, as Kafka describes it, though the setting was given as HOST:PORT.
+            #expect(brokerConfigs.first { $0.name == "listeners" }?.value == "PLAINTEXT://127.0.0.1:0")
             #expect(brokerConfigs.allSatisfy { $0.readOnly })
             #expect(v4.results[4].configs.isEmpty)
 
