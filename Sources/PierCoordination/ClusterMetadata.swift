@@ -100,6 +100,34 @@ public struct ClusterMetadata: Sendable {
         _ = try translate { () throws(ZnodeError) in try store.setData(KafkaZnodes.topicConfig(name), data: data, version: nil) }
     }
 
+    /// The dynamic configs of a broker entity (its id, or `<default>`); empty when none were set.
+    /// `watch` fires once when the node comes, changes or goes.
+    public func brokerConfig(_ entity: String, watch: WatchHandler? = nil) throws(ClusterMetadataError) -> [String: String] {
+        let path = KafkaZnodes.brokerConfig(entity)
+        do {
+            _ = try store.exists(path, watch: watch)
+        } catch {
+            throw .coordination(error)
+        }
+        let overrides: TopicConfigOverrides? = try read(path)
+        return overrides?.config ?? [:]
+    }
+
+    /// Replaces a broker entity's dynamic configs, creating its node (and `/config/brokers`) on first use.
+    public func setBrokerConfig(_ entity: String, _ config: [String: String]) throws(ClusterMetadataError) {
+        let path = KafkaZnodes.brokerConfig(entity)
+        let data = try encode(TopicConfigOverrides(config: config))
+        try translate { () throws(ZnodeError) in
+            do throws(ZnodeError) {
+                _ = try store.setData(path, data: data, version: nil)
+            } catch .noNode(_) {
+                try store.createRecursively(path, data: data)
+                // Another broker may have created it first; ours is the newer write.
+                _ = try store.setData(path, data: data, version: nil)
+            }
+        }
+    }
+
     /// Adds partitions with the given replicas, checking the assignment did not change meanwhile.
     public func addPartitions(_ name: String, _ added: [Int32: [Int32]], controllerEpoch: Int32 = 0) throws(ClusterMetadataError) {
         let path = KafkaZnodes.topic(name)
