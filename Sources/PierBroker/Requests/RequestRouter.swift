@@ -102,6 +102,8 @@ struct RequestRouter: Sendable {
                 return encode(try await ElectLeadersHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .describeTopicPartitions(let request):
                 return encode(try await DescribeTopicPartitionsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .describeLogDirs(let request):
+                return encode(try await DescribeLogDirsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .describeCluster(let request):
                 return encode(try await DescribeClusterHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             default:

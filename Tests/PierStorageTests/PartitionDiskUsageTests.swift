@@ -1,0 +1,40 @@
+import Foundation
+@testable import PierStorage
+import Testing
+
+/// A partition's size on disk as DescribeLogDirs reports it: the SQLite database and its write-ahead
+/// log (not the shared-memory index), or the segment engine's `.log` files (not indexes or checkpoints).
+@Suite struct PartitionDiskUsageTests {
+    private func directory(_ files: [String: Int]) throws -> String {
+        let path = NSTemporaryDirectory() + "pier-disk-usage-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (name, size) in files {
+            FileManager.default.createFile(atPath: path + "/" + name, contents: Data(count: size))
+        }
+        return path
+    }
+
+    @Test func sqliteCountsTheDatabaseAndItsWriteAheadLog() throws {
+        let path = try directory(["partition.sqlite": 4096, "partition.sqlite-wal": 1000, "partition.sqlite-shm": 32768])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(PartitionDiskUsage.bytes(ofPartitionDirectory: path) == 5096)
+    }
+
+    @Test func segmentsCountTheirLogFiles() throws {
+        let path = try directory([
+            "00000000000000000000.log": 700, "00000000000000000000.index": 80, "00000000000000000000.timeindex": 120,
+            "00000000000000000042.log": 300, "leader-epoch-checkpoint": 20,
+        ])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(PartitionDiskUsage.bytes(ofPartitionDirectory: path) == 1000)
+    }
+
+    @Test func aDirectoryWithoutALogHasNoSize() throws {
+        let path = try directory(["leader-epoch-checkpoint": 20])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(PartitionDiskUsage.bytes(ofPartitionDirectory: path) == nil)
+        #expect(PartitionDiskUsage.bytes(ofPartitionDirectory: path + "/missing") == nil)
+        let capacity = try #require(PartitionDiskUsage.capacity(ofDirectory: path))
+        #expect(capacity.total > 0 && capacity.usable >= 0 && capacity.usable <= capacity.total)
+    }
+}
