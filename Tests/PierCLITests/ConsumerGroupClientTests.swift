@@ -39,6 +39,13 @@ extension RealBrokerSuites {
             return report
         }
 
+        /// `sql` run with sqlite3 on every group shard of a broker's data directory, the outputs joined.
+        static func queryEveryShard(_ dataDirectory: URL, _ sql: String) throws -> String {
+            let shards = try FileManager.default.contentsOfDirectory(atPath: dataDirectory.appendingPathComponent("groups").path)
+                .filter { $0.hasSuffix(".sqlite") }
+            return try shards.map { try DataPathClientTests.sqlite(dataDirectory.appendingPathComponent("groups/\($0)"), sql) }.joined()
+        }
+
         static func assignment(_ phase: [String: Any]) -> [String: [Int]] {
             phase["assignment"] as? [String: [Int]] ?? [:]
         }
@@ -113,12 +120,8 @@ extension RealBrokerSuites {
             #expect(second.stop() == 0)
 
             // The query docs/groups.md gives operators.
-            let shards = try FileManager.default.contentsOfDirectory(atPath: second.dataDirectory.appendingPathComponent("groups").path)
-                .filter { $0.hasSuffix(".sqlite") }
-            let rows = try shards.map { shard in
-                try DataPathClientTests.sqlite(second.dataDirectory.appendingPathComponent("groups/\(shard)"),
-                                               "SELECT group_id, topic, partition, committed_offset FROM committed_offsets ORDER BY partition")
-            }.joined()
+            let rows = try Self.queryEveryShard(second.dataDirectory,
+                                                "SELECT group_id, topic, partition, committed_offset FROM committed_offsets ORDER BY partition")
             #expect(rows == "keeper|kept|0|10\nkeeper|kept|1|15\nkeeper|kept|2|20\n")
         }
 
@@ -144,12 +147,8 @@ extension RealBrokerSuites {
             }
             #expect(broker.stop() == 0)
             guard library == "kafka-python" else { return }
-            let shards = try FileManager.default.contentsOfDirectory(atPath: broker.dataDirectory.appendingPathComponent("groups").path)
-                .filter { $0.hasSuffix(".sqlite") }
-            let rows = try shards.map { shard in
-                try DataPathClientTests.sqlite(broker.dataDirectory.appendingPathComponent("groups/\(shard)"),
-                                               "SELECT partition, typeof(metadata), hex(metadata) FROM committed_offsets WHERE partition < 5 ORDER BY partition")
-            }.joined()
+            let rows = try Self.queryEveryShard(broker.dataDirectory,
+                                                "SELECT partition, typeof(metadata), hex(metadata) FROM committed_offsets WHERE partition < 5 ORDER BY partition")
             #expect(rows == "0|text|610062\n1|text|\n2|null|\n3|text|706C61696E\n4|text|00\n")
         }
 
