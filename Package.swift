@@ -206,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "PierBrokerTests",
             dependencies: [
-                "PierBroker", "PierCoordination", "PierProtocol", "PierRecords", "PierStorage", "PierTestSupport",
+                "PierBroker", "PierClient", "PierCoordination", "PierProtocol", "PierRecords", "PierStorage", "PierTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]

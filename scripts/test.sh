@@ -6,9 +6,10 @@
 # `pier serve` processes (PierCLITests). Run all together, the in-process brokers shared the two
 # cores with three-broker clusters and their clients, and replication timed out.
 #
-# Each run has a time limit. A run that hangs is run once more, and says so: a test process has
-# been seen to stop making progress with every task suspended (docs/replication.md, "Not yet");
-# until that is found, one hang does not fail the suite, two do.
+# Each run has a time limit, so a test process that stops making progress fails the suite with a
+# message rather than holding CI until its own limit. (One did: a replica fetcher awaited a request
+# written on a connection already closed, which nothing answered; an in-process broker whose stop
+# takes over 30 s now prints the stage it is in.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
@@ -21,9 +22,7 @@ run() {
   local status=0
   timeout --kill-after=10 "$limit" swift test --skip-build "$@" || status=$?
   if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-    echo "scripts/test.sh: swift test $* made no end within ${limit} s; running it once more" >&2
-    status=0
-    timeout --kill-after=10 "$limit" swift test --skip-build "$@" || status=$?
+    echo "scripts/test.sh: swift test $* made no end within ${limit} s" >&2
   fi
   return "$status"
 }

@@ -13,8 +13,10 @@ let recordsPerIteration = 10_000
 let baseTimestamp: Int64 = 1_700_000_000_000
 
 enum Engine: String, CaseIterable {
-    /// The product's engine, batches kept as sent.
+    /// The product's engine, batches kept as sent in the partition's batch file.
     case sqlite
+    /// The product's engine, batches kept as sent in the database (`batches.wire_tail`, as before migration 009).
+    case sqliteWireTail = "sqlite-wire-tail"
     /// The product's engine, batches rebuilt from the records table on fetch.
     case sqliteRebuild = "sqlite-rebuild"
     case segments
@@ -23,12 +25,13 @@ enum Engine: String, CaseIterable {
     case sqliteDefaultCache = "sqlite-2MiB-cache"
 
     /// The engines every benchmark runs; `sqliteDefaultCache` only reads sequentially.
-    static let compared: [Engine] = [.sqlite, .sqliteRebuild, .segments]
+    static let compared: [Engine] = [.sqlite, .sqliteWireTail, .sqliteRebuild, .segments]
 
     func open(_ directory: String) throws -> any PartitionLog {
         switch self {
         case .sqlite: return try SQLitePartitionLog(directory: directory)
-        case .sqliteRebuild: return try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(keepsWireBatches: false))
+        case .sqliteWireTail: return try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(wireBatchStorage: .databaseColumn))
+        case .sqliteRebuild: return try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(wireBatchStorage: .rebuiltFromRecords))
         case .sqliteDefaultCache: return try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(pageCacheBytes: 2 << 20))
         case .segments: return try SegmentPartitionLog(directory: directory, configuration: SegmentLogConfiguration(segmentBytes: 1 << 20))
         }
@@ -72,12 +75,18 @@ func makeBatches(valueSize: Int, batchSize: Int, first: Int = 0, total: Int = re
     }
 }
 
-/// The floor: SQLite's C API inserting (offset, value) rows, 1000 rows per transaction, with the
-/// engine's pragmas (WAL, synchronous NORMAL, wal_autocheckpoint, mmap_size), statement prepared once, values bound without a copy.
+/// The floor, as issue 11 describes it: SQLite's C API inserting the engine's record rows (offset key,
+/// batch offset, timestamp, key, value, headers) 64 rows per statement and 1000 rows per transaction,
+/// statements prepared once, keys and values bound without a copy, with the engine's pragmas (WAL,
+/// synchronous NORMAL, wal_autocheckpoint, mmap_size). No batch bytes, no batches table: what one
+/// row per record costs SQLite and nothing else.
 final class RawSQLiteBaseline: @unchecked Sendable {
+    static let rowsPerStatement = 64
+    static let rowsPerTransaction = 1000
     var directory = ""
     var connection: OpaquePointer?
-    var insert: OpaquePointer?
+    /// Prepared `INSERT`s by row count: `rowsPerStatement`, and the remainder of a transaction.
+    var inserts: [Int: OpaquePointer] = [:]
     var nextOffset: Int64 = 0
 
     func setUp() {
@@ -86,31 +95,53 @@ final class RawSQLiteBaseline: @unchecked Sendable {
         precondition(sqlite3_open(directory + "/raw.sqlite", &connection) == SQLITE_OK)
         for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA wal_autocheckpoint = 16384",
                        "PRAGMA mmap_size = 268435456",
-                       "CREATE TABLE records (\"offset\" INTEGER PRIMARY KEY, value BLOB)"] {
+                       "CREATE TABLE records (\"offset\" INTEGER PRIMARY KEY, batch_offset INTEGER NOT NULL, "
+                           + "timestamp INTEGER NOT NULL, key BLOB, value BLOB, headers ANY) STRICT"] {
             precondition(sqlite3_exec(connection, pragma, nil, nil, nil) == SQLITE_OK)
         }
-        precondition(sqlite3_prepare_v2(connection, "INSERT INTO records VALUES (?1, ?2)", -1, &insert, nil) == SQLITE_OK)
+        let remainder = Self.rowsPerTransaction % Self.rowsPerStatement
+        for rows in [Self.rowsPerStatement, remainder] where rows > 0 {
+            let tuples = (0..<rows).map { row in "(" + (1...6).map { "?\(row * 6 + $0)" }.joined(separator: ", ") + ")" }
+            var statement: OpaquePointer?
+            let sql = "INSERT INTO records VALUES " + tuples.joined(separator: ", ")
+            precondition(sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK)
+            inserts[rows] = statement
+        }
         nextOffset = 0
     }
 
-    func append(_ values: [[UInt8]]) {
+    /// `rows[i]` is record i's (key, value); the batch offset is that of its 1000-record transaction.
+    func append(_ rows: [(key: [UInt8], value: [UInt8])]) {
         var index = 0
-        while index < values.count {
+        while index < rows.count {
             precondition(sqlite3_exec(connection, "BEGIN", nil, nil, nil) == SQLITE_OK)
-            for value in values[index..<min(index + 1000, values.count)] {
-                sqlite3_bind_int64(insert, 1, nextOffset)
-                value.withUnsafeBytes { _ = sqlite3_bind_blob(insert, 2, $0.baseAddress, Int32($0.count), nil) }
+            let batchOffset = nextOffset
+            let end = min(index + Self.rowsPerTransaction, rows.count)
+            while index < end {
+                let count = min(Self.rowsPerStatement, end - index)
+                let insert = inserts[count]!
+                for row in 0..<count {
+                    let column = Int32(row * 6)
+                    let (key, value) = rows[index + row]
+                    sqlite3_bind_int64(insert, column + 1, nextOffset)
+                    sqlite3_bind_int64(insert, column + 2, batchOffset)
+                    sqlite3_bind_int64(insert, column + 3, baseTimestamp + nextOffset)
+                    key.withUnsafeBytes { _ = sqlite3_bind_blob(insert, column + 4, $0.baseAddress, Int32($0.count), nil) }
+                    value.withUnsafeBytes { _ = sqlite3_bind_blob(insert, column + 5, $0.baseAddress, Int32($0.count), nil) }
+                    sqlite3_bind_null(insert, column + 6)
+                    nextOffset += 1
+                }
                 precondition(sqlite3_step(insert) == SQLITE_DONE)
                 sqlite3_reset(insert)
-                nextOffset += 1
+                index += count
             }
             precondition(sqlite3_exec(connection, "COMMIT", nil, nil, nil) == SQLITE_OK)
-            index += 1000
         }
     }
 
     func tearDown() {
-        sqlite3_finalize(insert)
+        for statement in inserts.values { sqlite3_finalize(statement) }
+        inserts = [:]
         sqlite3_close(connection)
         try? FileManager.default.removeItem(atPath: directory)
     }
@@ -162,12 +193,13 @@ let benchmarks: @Sendable () -> Void = {
     // MARK: Append
 
     for valueSize in [100, 1024] {
-        let values = (0..<recordsPerIteration).map { index -> [UInt8] in
-            Array(record(index, valueSize: valueSize).value!.readableBytesView)
+        let rows = (0..<recordsPerIteration).map { index -> (key: [UInt8], value: [UInt8]) in
+            let record = record(index, valueSize: valueSize)
+            return (Array(record.key!.readableBytesView), Array(record.value!.readableBytesView))
         }
         let baseline = RawSQLiteBaseline()
         Benchmark("Append raw-sqlite \(valueSize)B x1000 rows/txn", closure: { benchmark in
-            for _ in benchmark.scaledIterations { baseline.append(values) }
+            for _ in benchmark.scaledIterations { baseline.append(rows) }
         }, setup: { baseline.setUp() }, teardown: { baseline.tearDown() })
 
         for batchSize in [1, 100, 1000] {

@@ -94,10 +94,16 @@ public final class KafkaConnection: Sendable {
         // A broker that stops answering leaves the stream unusable: give up on the whole connection.
         let timeout = channel.eventLoop.scheduleTask(in: requestTimeout) {
             channel.triggerUserOutboundEvent(AbandonConnection(error: .requestTimedOut(apiKey)), promise: nil)
+            // A closed channel has no handler left to fail the answer (a second failure is ignored).
+            response.fail(KafkaClientError.requestTimedOut(apiKey))
         }
         // Runs on the event loop as the answer lands, so the timer never fires for an answered request.
         response.futureResult.whenComplete { _ in timeout.cancel() }
-        channel.writeAndFlush(OutgoingRequest(apiKey: apiKey, apiVersion: version, body: body, response: response), promise: nil)
+        // A write on a connection already closed never reaches the handler that would answer it:
+        // without this its caller would wait forever (the timer above only abandons the connection).
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in response.fail(error as? KafkaClientError ?? KafkaClientError.connectionClosed) }
+        channel.writeAndFlush(OutgoingRequest(apiKey: apiKey, apiVersion: version, body: body, response: response), promise: written)
         return response.futureResult
     }
 

@@ -112,17 +112,7 @@ public struct RecordBatch: Sendable, Equatable {
     @inline(__always)
     static func parseRecord(_ cursor: inout RecordCursor, plain: ByteBuffer, sliceBase: Int) throws(RecordBatchError) -> Record {
         let start = cursor.position
-        cursor.recordStart = start
-        cursor.end = cursor.bytes.count
-        let length = try cursor.readVarint()
-        guard length >= 0, Int(length) <= cursor.bytes.count - cursor.position else {
-            throw .invalidRecord("record at byte \(start) declares length \(length) but \(cursor.bytes.count - cursor.position) bytes remain")
-        }
-        let recordEnd = cursor.position + Int(length)
-        cursor.end = recordEnd
-        let attributes = Int8(bitPattern: try cursor.readByte())
-        let timestampDelta = try cursor.readVarlong()
-        let offsetDelta = try cursor.readVarint()
+        let (recordEnd, attributes, timestampDelta, offsetDelta) = try cursor.readRecordStart()
         let key = try readBytes(&cursor, plain: plain, sliceBase: sliceBase)
         let value = try readBytes(&cursor, plain: plain, sliceBase: sliceBase)
         let headerCount = try cursor.readVarint()
@@ -149,7 +139,7 @@ public struct RecordBatch: Sendable, Equatable {
             }
         }
         guard cursor.position == recordEnd else {
-            throw .invalidRecord("record at byte \(start) declares length \(length) but its fields take \(cursor.position - start - ZigZag.size(of: length))")
+            throw .invalidRecord("record at byte \(start) declares that it ends at byte \(recordEnd) but its fields end at \(cursor.position)")
         }
         return Record(attributes: attributes, timestampDelta: timestampDelta, offsetDelta: offsetDelta,
                       key: key, value: value, headers: headers)
@@ -158,15 +148,7 @@ public struct RecordBatch: Sendable, Equatable {
     /// A length-prefixed byte field (-1 = null) as a slice of `plain`, never crossing the record's end.
     @inline(__always)
     static func readBytes(_ cursor: inout RecordCursor, plain: ByteBuffer, sliceBase: Int) throws(RecordBatchError) -> ByteBuffer? {
-        let length = try cursor.readVarint()
-        if length == -1 { return nil }
-        guard length >= 0 else {
-            throw .invalidRecord("negative length \(length) for a byte field in record at byte \(cursor.recordStart)")
-        }
-        guard Int(length) <= cursor.end - cursor.position else { throw cursor.pastEnd() }
-        let slice = plain.getSlice(at: sliceBase + cursor.position, length: Int(length))!
-        cursor.position += Int(length)
-        return slice
+        try cursor.readByteField().map { plain.getSlice(at: sliceBase + $0.lowerBound, length: $0.count)! }
     }
 }
 

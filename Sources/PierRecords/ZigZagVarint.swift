@@ -92,6 +92,35 @@ struct RecordCursor {
         }
     }
 
+    /// Reads a record's length and the fields before its key, from `position`; from then on `end` is
+    /// the record's end, so no field can be read from the next record.
+    @inline(__always) mutating func readRecordStart() throws(RecordBatchError) -> (end: Int, attributes: Int8, timestampDelta: Int64, offsetDelta: Int32) {
+        let start = position
+        recordStart = start
+        end = bytes.count
+        let length = try readVarint()
+        guard length >= 0, Int(length) <= bytes.count - position else {
+            throw .invalidRecord("record at byte \(start) declares length \(length) but \(bytes.count - position) bytes remain")
+        }
+        end = position + Int(length)
+        let attributes = Int8(bitPattern: try readByte())
+        let timestampDelta = try readVarlong()
+        let offsetDelta = try readVarint()
+        return (end, attributes, timestampDelta, offsetDelta)
+    }
+
+    /// A length-prefixed byte field (-1 = null): where its bytes are in `bytes`, never past the record's end.
+    @inline(__always) mutating func readByteField() throws(RecordBatchError) -> Range<Int>? {
+        let length = try readVarint()
+        if length == -1 { return nil }
+        guard length >= 0 else {
+            throw .invalidRecord("negative length \(length) for a byte field in record at byte \(recordStart)")
+        }
+        guard Int(length) <= end - position else { throw pastEnd() }
+        defer { position += Int(length) }
+        return position..<(position + Int(length))
+    }
+
     /// Like Kafka's ByteUtils.readVarlong: at most 10 bytes.
     @inline(__always) mutating func readVarlong() throws(RecordBatchError) -> Int64 {
         var raw: UInt64 = 0

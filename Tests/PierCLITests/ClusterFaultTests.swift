@@ -371,11 +371,7 @@ extension RealBrokerSuites {
             }
             try cluster.start(lastCoordinator)
             let statuses = cluster.stopAll()
-            // Known, not found yet: a broker of this test sometimes takes over 20 s to stop on SIGTERM
-            // and is SIGKILLed (exit 9); recorded as a known issue so it shows in every run's report.
-            withKnownIssue("a broker sometimes takes over 20 s to stop on SIGTERM after a coordinator's kill", isIntermittent: true) {
-                #expect(statuses.values.allSatisfy { $0 == 0 }, "exit statuses \(statuses)")
-            }
+            #expect(statuses.values.allSatisfy { $0 == 0 }, "exit statuses \(statuses)")
         }
     }
 }

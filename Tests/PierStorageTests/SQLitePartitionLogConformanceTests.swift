@@ -1,8 +1,9 @@
 import PierStorage
 import Testing
 
-/// The shared conformance suite against the SQLite engine, in its two storage modes: batches kept
-/// as sent (the default) and batches rebuilt from the records table on every fetch.
+/// The shared conformance suite against the SQLite engine, in its three storage modes: batches kept
+/// as sent in the batch file (the default) or in the database, and batches rebuilt from the records
+/// table on every fetch.
 @Suite struct SQLitePartitionLogConformanceTests {
     @Test(arguments: PartitionLogConformance.Behaviour.allCases)
     func keepingWireBatches(_ behaviour: PartitionLogConformance.Behaviour) throws {
@@ -12,9 +13,16 @@ import Testing
     }
 
     @Test(arguments: PartitionLogConformance.Behaviour.allCases)
+    func keepingWireBatchesInTheDatabase(_ behaviour: PartitionLogConformance.Behaviour) throws {
+        try PartitionLogConformance(engine: "sqlite-wire-tail") { directory in
+            try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(wireBatchStorage: .databaseColumn))
+        }.run(behaviour)
+    }
+
+    @Test(arguments: PartitionLogConformance.Behaviour.allCases)
     func rebuildingBatchesFromRecords(_ behaviour: PartitionLogConformance.Behaviour) throws {
         try PartitionLogConformance(engine: "sqlite-rebuild") { directory in
-            try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(keepsWireBatches: false))
+            try SQLitePartitionLog(directory: directory, options: SQLitePartitionLogOptions(wireBatchStorage: .rebuiltFromRecords))
         }.run(behaviour)
     }
 }

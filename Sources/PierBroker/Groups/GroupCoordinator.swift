@@ -31,6 +31,8 @@ final class GroupCoordinator: Sendable {
         var ledShards: Set<Int>?
         /// Shards this broker leads but is still loading: their groups are COORDINATOR_LOAD_IN_PROGRESS.
         var loadingShards: Set<Int> = []
+        /// Set once the broker stops: no JoinGroup or SyncGroup waits any more (see `stopWaiting`).
+        var stopping = false
     }
 
     /// Deferred responses to resume once the lock is released.
@@ -174,6 +176,7 @@ final class GroupCoordinator: Sendable {
             var resumptions = Resumptions()
             let immediate: JoinResult? = state.withLock { state in
                 if let refusal = refusal(groupID, state) { return .failure(refusal, memberID: request.memberID) }
+                if state.stopping { return .failure(.coordinatorNotAvailable, memberID: request.memberID) }
                 var group = state.groups[groupID] ?? ConsumerGroup(groupID: groupID, settings: settings)
                 let (outcome, completions) = group.join(request, now: clock())
                 state.groups[groupID] = group
@@ -204,6 +207,7 @@ final class GroupCoordinator: Sendable {
             var resumptions = Resumptions()
             let immediate: SyncResult? = state.withLock { state in
                 if let refusal = refusal(groupID, state) { return .failure(refusal) }
+                if state.stopping { return .failure(.coordinatorNotAvailable) }
                 guard var group = state.groups[groupID] else { return .failure(.unknownMemberId) }
                 let (outcome, completions) = group.sync(memberID: memberID, generation: generation, instanceID: instanceID,
                                                         protocolType: protocolType, protocolName: protocolName,
@@ -499,15 +503,25 @@ final class GroupCoordinator: Sendable {
         }
     }
 
-    /// Waits for queued snapshots, then closes the shards (shutdown).
-    func close() {
-        state.withLock { state in
-            // Requests still waiting get an answer clients retry elsewhere.
-            for waiters in state.joinWaiters.values { for (id, waiter) in waiters { waiter.resume(returning: .failure(.coordinatorNotAvailable, memberID: id)) } }
-            for waiters in state.syncWaiters.values { for waiter in waiters.values { waiter.resume(returning: .failure(.coordinatorNotAvailable)) } }
-            state.joinWaiters.removeAll()
-            state.syncWaiters.removeAll()
+    /// Answers every JoinGroup and SyncGroup waiting on a rebalance, and every one that comes later,
+    /// with COORDINATOR_NOT_AVAILABLE, so clients look for the next coordinator: a stopping broker
+    /// would otherwise hold their connections (and its own stop) for up to the rebalance timeout.
+    func stopWaiting() {
+        let waiters = state.withLock { state in
+            state.stopping = true
+            defer {
+                state.joinWaiters.removeAll()
+                state.syncWaiters.removeAll()
+            }
+            return (state.joinWaiters, state.syncWaiters)
         }
+        for waiting in waiters.0.values { for (id, waiter) in waiting { waiter.resume(returning: .failure(.coordinatorNotAvailable, memberID: id)) } }
+        for waiting in waiters.1.values { for waiter in waiting.values { waiter.resume(returning: .failure(.coordinatorNotAvailable)) } }
+    }
+
+    /// Ends every wait, waits for queued snapshots, then closes the shards (shutdown).
+    func close() {
+        stopWaiting()
         persistence.sync {}
         shards.closeAll()
     }

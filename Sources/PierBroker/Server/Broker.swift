@@ -26,6 +26,7 @@ public final class Broker: Sendable {
     private let timers: [RepeatedTask]
     private let logger: Logger
     private let stopping = Mutex<Task<Void, Never>?>(nil)
+    private let currentStopStage = Mutex<String?>(nil)
     private let readiness: Readiness
 
     /// The coordination store the URI names, and how to close it; a SQLite file's directory is created if missing.
@@ -225,41 +226,53 @@ public final class Broker: Sendable {
     /// answered its last heartbeat, and no shutdown has begun.
     public var isReady: Bool { readiness.isReady }
 
+    /// What a stop in progress is doing (nil before it starts), for whoever waits on it too long.
+    public var stopStage: String? { currentStopStage.withLock { $0 } }
+
     private func stop() async {
         // A stop that a supervisor's time limit may cut short should say where its time went.
         let clock = ContinuousClock()
-        var lapStarted = clock.now
-        func lap(_ stage: String) {
-            let took = lapStarted.duration(to: clock.now)
-            if took > .milliseconds(500) {
-                logger.warning("slow stop", metadata: ["node": "\(nodeID)", "stage": "\(stage)", "took": "\(took)"])
+        var stageStarted = clock.now
+        func begin(_ stage: String?) {
+            let took = stageStarted.duration(to: clock.now)
+            if took > .milliseconds(500), let finished = currentStopStage.withLock({ $0 }) {
+                logger.warning("slow stop", metadata: ["node": "\(nodeID)", "stage": "\(finished)", "took": "\(took)"])
             }
-            lapStarted = clock.now
+            stageStarted = clock.now
+            currentStopStage.withLock { $0 = stage ?? "stopped" }
         }
+        begin("draining requests in flight")
         readiness.stopping()
         try? await channel.close()
+        inFlight.stopAccepting()
+        // What waits on followers or on a rebalance ends now: no follower fetches here any more.
         context.replicas.refuseWaits()
-        await inFlight.drained(timeout: Self.drainTimeout)
-        lap("draining requests in flight")
+        context.groupShards.stop()
+        context.groups.stopWaiting()
+        let unanswered = await inFlight.drained(timeout: Self.drainTimeout)
+        if !unanswered.isEmpty {
+            let named = unanswered.sorted { $0.key < $1.key }.map { "\(ApiKey(rawValue: $0.key).map { "\($0)" } ?? "api \($0.key)") × \($0.value)" }
+            logger.warning("stopping with requests unanswered", metadata: ["node": "\(nodeID)", "requests": "\(named.joined(separator: ", "))"])
+        }
         for timer in timers { timer.cancel() }
         // No more roles from the store, then no more fetching or ISR checks, before the logs close.
+        begin("stopping the metadata watcher")
         watcher.stop()
-        lap("stopping the metadata watcher")
+        begin("stopping the replica fetchers")
         await context.replicas.stop()
-        lap("stopping the replica fetchers")
-        context.groupShards.stop()
+        begin("closing the groups")
         context.groups.close()
-        lap("closing the groups")
         // Closes every connection; no request is running any more unless the drain timed out.
+        begin("closing the connections")
         try? await group.shutdownGracefully()
-        lap("closing the connections")
+        begin("closing the partition logs")
         context.registry.closeAll()
         try? await context.storageThreads.shutdownGracefully()
-        lap("closing the partition logs")
+        begin("ending the coordination session")
         controller.stop()
         session.close()
         closeCoordination()
-        lap("ending the coordination session")
+        begin(nil)
         logger.info("broker stopped", metadata: ["node": "\(nodeID)"])
     }
 }

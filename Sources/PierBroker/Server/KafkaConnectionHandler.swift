@@ -40,17 +40,26 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     }
 
     private func handle(_ frame: ByteBuffer, context: ChannelHandlerContext) {
+        // A stopping broker answers what it has begun and nothing more: a client whose next request
+        // finds the connection closed looks for another broker at once, and the stop's drain is not
+        // kept going by followers' and consumers' long-polls that would never stop coming.
+        guard inFlight.isAccepting else {
+            close(context: context, reason: "the broker is stopping", level: .debug)
+            return
+        }
         let router = router
         let inFlight = inFlight
         let eventLoop = context.eventLoop
         let peer = context.remoteAddress?.ipAddress.map { "/" + $0 } ?? ""
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
-        inFlight.started()
+        // A frame too short for its API key is the router's to refuse; it is counted all the same.
+        let apiKey = frame.getInteger(at: frame.readerIndex, as: Int16.self) ?? -1
+        inFlight.started(apiKey: apiKey)
         Task {
             let outcome = await router.handle(frame: frame, peer: peer)
             eventLoop.execute {
                 bound.value.handler.finished(outcome, context: bound.value.context)
-                inFlight.finished()
+                inFlight.finished(apiKey: apiKey)
             }
         }
     }
@@ -89,11 +98,11 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         close(context: context, reason: "\(error)")
     }
 
-    private func close(context: ChannelHandlerContext, reason: String) {
+    private func close(context: ChannelHandlerContext, reason: String, level: Logger.Level = .warning) {
         guard !isClosing else { return }
         isClosing = true
         queue.discardWaiting()
-        logger.warning("closing connection", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "reason": "\(reason)"])
+        logger.log(level: level, "closing connection", metadata: ["peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "reason": "\(reason)"])
         context.close(promise: nil)
     }
 }

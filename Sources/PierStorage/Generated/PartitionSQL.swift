@@ -157,12 +157,31 @@ UNION ALL
 SELECT key, "offset" FROM records
 WHERE "offset" >= (SELECT value FROM partition_state WHERE name = 'keys_indexed_until') AND key IS NOT NULL;
 """#),
+        ("009-batch-file", #"""
+-- Batches move out of the database: each batch appended from now on keeps its bytes, as the producer sent
+-- them (base offset and leader epoch as stored), in the partition's batch file `partition.batches` beside
+-- this database, and wire_position says where in that file it starts (it is size_bytes long there).
+-- A batch in the database was written twice (WAL, then checkpoint) beside its records rows, which hold
+-- the same bytes: about half of an append (docs/benchmarks.md). Rows written before this migration keep
+-- their wire_tail; a row has at most one of the two, and neither when the engine rebuilds batches.
+-- The database stays the record of what was committed: opening the partition cuts the file back to the
+-- end of the last batch here (docs/storage.md).
+ALTER TABLE batches ADD COLUMN wire_position INTEGER;
+"""#),
     ]
 
     enum Statement {
         static let batchContaining = #"""
 -- The batch whose offsets include ?1, or the last one before it: base offset and last offset.
 SELECT base_offset, last_offset FROM batches WHERE base_offset <= ?1 ORDER BY base_offset DESC LIMIT 1
+"""#
+        static let batchFileFirstPosition = #"""
+-- Where the oldest batch still in the batch file starts: the file's blocks below it hold deleted batches only.
+SELECT wire_position
+FROM batches
+WHERE wire_position IS NOT NULL
+ORDER BY base_offset
+LIMIT 1
 """#
         static let batchFirstFrom = #"""
 -- The base offset of the first batch at or after ?1.
@@ -174,8 +193,9 @@ SELECT base_offset FROM batches WHERE max_timestamp_so_far >= ?1 ORDER BY max_ti
 """#
         static let batchInsert = #"""
 INSERT INTO batches (base_offset, last_offset, partition_leader_epoch, attributes, base_timestamp, max_timestamp,
-                     max_timestamp_so_far, producer_id, producer_epoch, base_sequence, record_count, crc, size_bytes, wire_tail)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     max_timestamp_so_far, producer_id, producer_epoch, base_sequence, record_count, crc, size_bytes, wire_tail,
+                     wire_position)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
 """#
         static let batchLast = #"""
 -- The newest batch: where the log ends and the running maximum timestamp so far.
@@ -190,11 +210,19 @@ DELETE FROM batches WHERE base_offset >= ?1
         static let batchesFetch = #"""
 -- Batches from the one holding ?1 on, in offset order, stopping before ?2 (exclusive bound on last_offset).
 SELECT base_offset, last_offset, partition_leader_epoch, attributes, base_timestamp, max_timestamp,
-       producer_id, producer_epoch, base_sequence, record_count, size_bytes, wire_tail
+       producer_id, producer_epoch, base_sequence, record_count, size_bytes, wire_tail, wire_position
 FROM batches
 WHERE base_offset >= coalesce((SELECT base_offset FROM batches WHERE base_offset <= ?1 ORDER BY base_offset DESC LIMIT 1), ?1)
   AND last_offset < ?2
 ORDER BY base_offset
+"""#
+        static let batchesInFileNewestFirst = #"""
+-- Batches whose bytes are in the batch file, newest first: opening the partition checks them from the end
+-- until one is whole in the file (base offset, length and CRC as stored).
+SELECT base_offset, wire_position, size_bytes, crc
+FROM batches
+WHERE wire_position IS NOT NULL
+ORDER BY base_offset DESC
 """#
         static let batchesScan = #"""
 -- Batches from base offset ?1 on, oldest first, for retention: how old and how large each is.

@@ -4,11 +4,13 @@ import NIOCore
 import PierRecords
 
 /// The product's partition engine: one SQLite database per partition (`<directory>/partition.sqlite`,
-/// WAL mode), one row per record in `records`, one row per batch in `batches`; see
-/// `schema/sqlite/partition` and docs/storage.md.
+/// WAL mode), one row per record in `records`, one row per batch in `batches`, and the batches' bytes
+/// as sent in `<directory>/partition.batches` (`WireBatchFile`); see `schema/sqlite/partition` and
+/// docs/storage.md.
 ///
 /// Every call holds one lock and runs on GRDB's serial `DatabaseQueue`; each append is one SQLite
-/// transaction, so a crash at any moment leaves a prefix of whole appends. Hot statements are
+/// transaction, so a crash at any moment leaves a prefix of whole appends (the batch file is written
+/// before the commit and cut back to the committed batches on open). Hot statements are
 /// prepared once (GRDB's statement cache) and driven through the C API.
 public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     public let directory: String
@@ -29,6 +31,11 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     private var keysIndexedUntil: Int64 = 0
     private var lastFlushMilliseconds: Int64
     private var pageSize: Int64 = 4096
+    private var batchFile: WireBatchFile?
+    /// Where the next batch goes in `batchFile`: the end of the last committed batch in it.
+    private var batchFileEnd: Int64 = 0
+    /// The bytes of the batches of the append in progress, as they go to `batchFile` (reused).
+    private var stagedBatches = ByteBuffer()
 
     /// Opens (creating if needed) the partition in `directory`.
     public init(directory: String, options: SQLitePartitionLogOptions = SQLitePartitionLogOptions()) throws(StorageError) {
@@ -42,8 +49,15 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         self.queue = queue
         do {
             try loadState()
+            batchFile = try WireBatchFile(directory: directory)
         } catch {
             try? queue.close()
+            throw error
+        }
+        do {
+            try recoverBatchFile()
+        } catch {
+            try? close()
             throw error
         }
         // Finish deletions a crash interrupted (the log start was already moved and persisted).
@@ -210,6 +224,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             var appendedBytes: Int64 = 0
             var baseOffsets: [Int64] = []
             baseOffsets.reserveCapacity(batches.count)
+            stagedBatches.clear()
             try transaction(db) { () throws(StorageError) in
                 let batchInsert = try RawStatement(db, sql: PartitionSQL.Statement.batchInsert)
                 for batch in batches {
@@ -235,8 +250,14 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
                     }
                     runningMax = max(runningMax, header.maxTimestamp)
                     let rawAttributes: Int16 = raw.getInteger(at: raw.readerIndex + RecordBatchHeader.Offset.attributes)!
-                    try insert(header, rawAttributes: rawAttributes, maxTimestampSoFar: runningMax, raw: raw, using: batchInsert)
-                    try insertRecords(of: batch.decoded, header: header, db)
+                    var wirePosition: Int64?
+                    if options.wireBatchStorage == .batchFile {
+                        wirePosition = batchFileEnd + Int64(stagedBatches.readableBytes)
+                        stage(raw, header: header)
+                    }
+                    try insert(header, rawAttributes: rawAttributes, maxTimestampSoFar: runningMax, raw: raw,
+                               wirePosition: wirePosition, using: batchInsert)
+                    try insertRecords(of: batch.decoded, raw: raw, header: header, db)
                     if header.partitionLeaderEpoch >= 0, header.partitionLeaderEpoch > (epochsAfter.entries.last?.epoch ?? -1) {
                         // As Kafka does: the first batch of a newer leader epoch starts that epoch.
                         epochsAfter.assign(epoch: header.partitionLeaderEpoch, startOffset: header.baseOffset)
@@ -250,8 +271,12 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
                     do throws(StorageError) { try persistEpochs(db) } catch { swap(&epochs, &epochsAfter); throw error }
                     swap(&epochs, &epochsAfter)
                 }
+                // The batches' bytes reach the file (and the disk, when the policy syncs) before the
+                // commit makes the rows pointing at them visible.
+                try writeStagedBatches(sync: forceSync || options.flushPolicy == .everyAppend)
             }
             // Committed: only now does the in-memory view move.
+            batchFileEnd += Int64(stagedBatches.readableBytes)
             epochs = epochsAfter
             logEnd = nextOffset
             liveBytes += appendedBytes
@@ -261,8 +286,23 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         }
     }
 
+    /// Adds the batch to `stagedBatches` as it will be fetched: base offset, length and leader epoch
+    /// as stored (the producer's may differ: they are outside the CRC), the rest as sent.
+    private func stage(_ raw: ByteBuffer, header: RecordBatchHeader) {
+        stagedBatches.writeInteger(header.baseOffset)
+        stagedBatches.writeInteger(Int32(header.totalSize - RecordBatchHeader.logOverhead))
+        stagedBatches.writeInteger(header.partitionLeaderEpoch)
+        raw.withUnsafeReadableBytes { stagedBatches.writeBytes(UnsafeRawBufferPointer(rebasing: $0[Self.wireTailStart...])) }
+    }
+
+    private func writeStagedBatches(sync: Bool) throws(StorageError) {
+        guard stagedBatches.readableBytes > 0, let batchFile else { return }
+        try stagedBatches.withUnsafeReadableBytes { bytes throws(StorageError) in try batchFile.write(bytes, at: batchFileEnd) }
+        if sync { try batchFile.synchronize() }
+    }
+
     private func insert(_ header: RecordBatchHeader, rawAttributes: Int16, maxTimestampSoFar: Int64, raw: ByteBuffer,
-                        using statement: RawStatement) throws(StorageError) {
+                        wirePosition: Int64?, using statement: RawStatement) throws(StorageError) {
         statement.bind(1, header.baseOffset)
         statement.bind(2, header.lastOffset)
         statement.bind(3, Int64(header.partitionLeaderEpoch))
@@ -276,8 +316,9 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         statement.bind(11, Int64(header.recordCount))
         statement.bind(12, Int64(header.crc))
         statement.bind(13, Int64(header.totalSize))
+        if let wirePosition { statement.bind(15, wirePosition) } else { statement.bindNull(15) }
         let code: Int32 = raw.withUnsafeReadableBytes { bytes in
-            if options.keepsWireBatches {
+            if options.wireBatchStorage == .databaseColumn {
                 statement.bindBlob(14, UnsafeRawBufferPointer(rebasing: bytes[Self.wireTailStart...]))
             } else {
                 statement.bindNull(14)
@@ -291,27 +332,67 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     static let wireTailStart = RecordBatchHeader.Offset.magic
 
     /// Stores the batch's records, `RecordRowsInsert.chunkSizes` rows per statement. Keys, values and
-    /// headers are bound without a copy (`SQLITE_STATIC`): `batch.records` holds every buffer, unmodified,
-    /// until the statement has run.
-    private func insertRecords(of batch: PierRecords.RecordBatch, header: RecordBatchHeader, _ db: Database) throws(StorageError) {
-        let isLogAppendTime = header.attributes.timestampType == .logAppendTime
+    /// headers are bound without a copy (`SQLITE_STATIC`) and stay in reach until the statement has run.
+    /// An uncompressed batch's records are read in place from `raw` (`RecordsInPlace`: no `Record`
+    /// copies, whose reference counting was a third of the engine's own time in an append); a compressed
+    /// one's from the decoded batch, which holds the decompressed bytes.
+    private func insertRecords(of batch: PierRecords.RecordBatch, raw: ByteBuffer, header: RecordBatchHeader, _ db: Database) throws(StorageError) {
         let records = batch.records
+        guard header.attributes.compression == .none else {
+            try records.withUnsafeBufferPointer { records throws(StorageError) in
+                try insertRows(count: records.count, header: header, headersOf: { records[$0].headers }, db) { index in
+                    let record = records[index]
+                    return RecordInPlace(timestampDelta: record.timestampDelta, offsetDelta: record.offsetDelta,
+                                         key: record.key.map(Self.unsafeReadableBytes), value: record.value.map(Self.unsafeReadableBytes),
+                                         hasHeaders: !record.headers.isEmpty)
+                }
+            }
+            return
+        }
+        let outcome: Result<Void, StorageError> = raw.withUnsafeReadableBytes { bytes in
+            var inPlace = RecordsInPlace(records: UnsafeRawBufferPointer(rebasing: bytes[RecordBatchHeader.size...]))
+            do throws(StorageError) {
+                try insertRows(count: records.count, header: header, headersOf: { records[$0].headers }, db) { _ throws(StorageError) in
+                    do throws(RecordBatchError) {
+                        guard let record = try inPlace.next() else { throw .invalidRecord("fewer records than the header counts") }
+                        return record
+                    } catch {
+                        throw .corruptBatch("\(error)")
+                    }
+                }
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try outcome.get()
+    }
+
+    /// Binds and runs the multi-row inserts for `count` records; `record(i)` gives the i-th record's
+    /// fields (called in order, once each), `headersOf(i)` its headers when it has any.
+    @inline(__always)
+    private func insertRows(count: Int, header: RecordBatchHeader, headersOf: (Int) -> [RecordHeader], _ db: Database,
+                            record: (Int) throws(StorageError) -> RecordInPlace) throws(StorageError) {
+        let isLogAppendTime = header.attributes.timestampType == .logAppendTime
         // Encoded headers of the rows bound so far, alive until the step (most records have none).
         var headerColumns: [[UInt8]] = []
         var next = 0
-        for chunkSize in RecordRowsInsert.chunkSizes where records.count - next >= chunkSize {
+        for chunkSize in RecordRowsInsert.chunkSizes where count - next >= chunkSize {
             let statement = try RawStatement(db, sql: RecordRowsInsert.sqlByChunkSize[chunkSize]!)
-            while records.count - next >= chunkSize {
+            while count - next >= chunkSize {
                 headerColumns.removeAll(keepingCapacity: true)
+                var first: Int64 = 0
                 for row in 0..<chunkSize {
-                    let record = records[next + row]
+                    let fields = try record(next + row)
                     let column = Int32(row) * RecordRowsInsert.columnsPerRow
-                    statement.bind(column + 1, header.baseOffset + Int64(record.offsetDelta))
+                    let offset = header.baseOffset + Int64(fields.offsetDelta)
+                    if row == 0 { first = offset }
+                    statement.bind(column + 1, offset)
                     statement.bind(column + 2, header.baseOffset)
-                    statement.bind(column + 3, isLogAppendTime ? header.maxTimestamp : header.baseTimestamp &+ record.timestampDelta)
-                    statement.bindBlob(column + 4, record.key.map(Self.unsafeReadableBytes))
-                    statement.bindBlob(column + 5, record.value.map(Self.unsafeReadableBytes))
-                    switch RecordHeadersColumn.encode(record.headers) {
+                    statement.bind(column + 3, isLogAppendTime ? header.maxTimestamp : header.baseTimestamp &+ fields.timestampDelta)
+                    statement.bindBlob(column + 4, fields.key)
+                    statement.bindBlob(column + 5, fields.value)
+                    switch fields.hasHeaders ? RecordHeadersColumn.encode(headersOf(next + row)) : nil {
                     case nil:
                         statement.bindNull(column + 6)
                     case .json(let json):
@@ -322,7 +403,6 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
                         encoded.withUnsafeBytes { statement.bindBlob(column + 6, $0) }
                     }
                 }
-                let first = header.baseOffset + Int64(records[next].offsetDelta)
                 try statement.finish(sqlite3_step(statement.handle), "storing records from \(first)")
                 next += chunkSize
             }
@@ -350,11 +430,27 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
                 defer { fetch.reset() }
                 fetch.bind(1, offset)
                 fetch.bind(2, limit)
+                // Consecutive batches of the batch file are read with one pread.
+                var run: (position: Int64, count: Int)?
                 while try fetch.step("reading from offset \(offset)") {
-                    let size = Int(fetch.int64(10))
-                    if output.readableBytes > 0 && output.readableBytes + size > maxBytes { break }
+                    let size = Int(fetch.int64(FetchColumn.size))
+                    let fetched = output.readableBytes + (run?.count ?? 0)
+                    if fetched > 0 && fetched + size > maxBytes { break }
+                    if !fetch.isNull(FetchColumn.wirePosition), servesAsStored(attributes: fetch.int64(FetchColumn.attributes)) {
+                        let position = fetch.int64(FetchColumn.wirePosition)
+                        if let pending = run, pending.position + Int64(pending.count) == position {
+                            run = (pending.position, pending.count + size)
+                        } else {
+                            try readBatchFile(run, into: &output)
+                            run = (position, size)
+                        }
+                        continue
+                    }
+                    try readBatchFile(run, into: &output)
+                    run = nil
                     try writeBatch(from: fetch, into: &output, db)
                 }
+                try readBatchFile(run, into: &output)
             }
             return ReadResult(batches: output, logStartOffset: logStart, logEndOffset: logEnd, highWatermark: highWatermarkOffset)
         }
@@ -365,12 +461,25 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         static let baseOffset: Int32 = 0, lastOffset: Int32 = 1, leaderEpoch: Int32 = 2, attributes: Int32 = 3
         static let baseTimestamp: Int32 = 4, maxTimestamp: Int32 = 5, producerId: Int32 = 6, producerEpoch: Int32 = 7
         static let baseSequence: Int32 = 8, recordCount: Int32 = 9, size: Int32 = 10, wireTail: Int32 = 11
+        static let wirePosition: Int32 = 12
+    }
+
+    /// Whether a batch with these attributes is fetched as the producer sent it (kept bytes), rather
+    /// than rebuilt in the topic's `compression.type`.
+    private func servesAsStored(attributes: Int64) -> Bool {
+        guard let fetchCompression = options.fetchCompression else { return true }
+        return fetchCompression == CompressionCodec(rawValue: Int8(attributes & 0x07))
+    }
+
+    private func readBatchFile(_ run: (position: Int64, count: Int)?, into output: inout ByteBuffer) throws(StorageError) {
+        guard let run else { return }
+        guard let batchFile else { throw .closed }
+        try batchFile.read(run.count, at: run.position, into: &output)
     }
 
     private func writeBatch(from row: RawStatement, into output: inout ByteBuffer, _ db: Database) throws(StorageError) {
         let attributes = Int16(truncatingIfNeeded: row.int64(FetchColumn.attributes))
-        let storedCodec = CompressionCodec(rawValue: Int8(attributes & 0x07))
-        if let tail = row.blob(FetchColumn.wireTail), options.fetchCompression == nil || options.fetchCompression == storedCodec {
+        if let tail = row.blob(FetchColumn.wireTail), servesAsStored(attributes: Int64(attributes)) {
             // As sent: only the three fields outside the CRC come from the columns.
             output.writeInteger(row.int64(FetchColumn.baseOffset))
             output.writeInteger(Int32(tail.count + Self.wireTailStart - RecordBatchHeader.logOverhead))
@@ -540,7 +649,47 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             defer { last.reset() }
             maxTimestampSoFar = try last.step("reading the log end") ? last.int64(1) : -1
             liveBytes = try liveSize(db)
+            // After the commit: a crash before this leaves bytes past the last batch, which opening cuts.
+            try trimBatchFile(db)
         }
+    }
+
+    /// Cuts the batch file to the end of the last batch the database places in it.
+    private func trimBatchFile(_ db: Database) throws(StorageError) {
+        guard let batchFile else { throw .closed }
+        let newestFirst = try RawStatement(db, sql: PartitionSQL.Statement.batchesInFileNewestFirst)
+        defer { newestFirst.reset() }
+        let end = try newestFirst.step("finding the end of the batch file") ? newestFirst.int64(1) + newestFirst.int64(2) : 0
+        if try batchFile.size() != end { try batchFile.truncate(to: end) }
+        batchFileEnd = end
+    }
+
+    /// Makes the batch file agree with the database after a crash: bytes past the last committed batch
+    /// (written by an append that did not commit) are cut off; committed batches whose bytes are missing
+    /// or damaged (a machine crash before the file reached the disk, with a flush policy that does not
+    /// sync every append) are truncated from the log, with every batch after them, so the partition is a
+    /// prefix of what was appended. Batches are checked from the newest until one is whole.
+    private func recoverBatchFile() throws(StorageError) {
+        let cut = try locked { db throws(StorageError) -> Int64? in
+            guard let batchFile else { throw .closed }
+            let fileSize = try batchFile.size()
+            let newestFirst = try RawStatement(db, sql: PartitionSQL.Statement.batchesInFileNewestFirst)
+            defer { newestFirst.reset() }
+            var cut: Int64?
+            while try newestFirst.step("checking the batch file") {
+                let base = newestFirst.int64(0), position = newestFirst.int64(1), size = newestFirst.int64(2)
+                if position + size <= fileSize,
+                   try batchFile.holdsWholeBatch(baseOffset: base, crc: UInt32(truncatingIfNeeded: newestFirst.int64(3)),
+                                                 at: position, size: Int(size)) {
+                    break
+                }
+                cut = base
+            }
+            newestFirst.reset()
+            if cut == nil { try trimBatchFile(db) }
+            return cut
+        }
+        if let cut { try truncate(to: cut) }
     }
 
     @discardableResult
@@ -645,8 +794,16 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
                 }
                 try RawStatement(db, sql: PartitionSQL.Statement.producerBatchesPrune).execute("pruning producer state")
             }
+            try releaseDeletedBatchFileSpace(db)
             return bound < target
         }
+    }
+
+    /// Frees the batch file's blocks below the oldest batch left in it.
+    private func releaseDeletedBatchFileSpace(_ db: Database) throws(StorageError) {
+        let first = try RawStatement(db, sql: PartitionSQL.Statement.batchFileFirstPosition)
+        defer { first.reset() }
+        batchFile?.releaseSpace(before: try first.step("finding the oldest batch in the batch file") ? first.int64(0) : batchFileEnd)
     }
 
     // MARK: Leader epochs and producers
@@ -749,6 +906,9 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         try locked { db throws(StorageError) in
             // Copies the WAL into the database file and syncs both: everything committed is durable.
             // The pragma answers with one row (busy, log frames, checkpointed frames): step past it.
+            // The batch file first: once the checkpoint has made the rows durable, their bytes must be too.
+            guard let batchFile else { throw .closed }
+            try batchFile.synchronize()
             let clock = ContinuousClock()
             let start = clock.now
             let checkpoint = try RawStatement(db, sql: "PRAGMA wal_checkpoint(FULL)")
@@ -760,8 +920,9 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
     }
 
     deinit {
-        // A log dropped without `close()` must not leave its checkpoint connection behind.
+        // A log dropped without `close()` must not leave its checkpoint connection (or its file) behind.
         WALCheckpointer.shared.unregister(walHook)
+        batchFile?.close()
     }
 
     public func close() throws(StorageError) {
@@ -770,6 +931,8 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         guard let queue else { return }
         self.queue = nil
         WALCheckpointer.shared.unregister(walHook)
+        batchFile?.close()
+        batchFile = nil
         do {
             try queue.close()
         } catch {

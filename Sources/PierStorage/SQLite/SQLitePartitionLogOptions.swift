@@ -1,5 +1,19 @@
 import PierRecords
 
+/// Where a `SQLitePartitionLog` keeps the bytes of the batches producers sent (docs/storage.md).
+public enum WireBatchStorage: Sendable, Equatable {
+    /// In the partition's batch file (`partition.batches`), written once, beside the database; the
+    /// `batches` row says where. The default: fetch reads runs of batches with one `pread`.
+    case batchFile
+    /// In the database (`batches.wire_tail`), as before migration 009: every batch's bytes go through
+    /// the write-ahead log and the checkpoint beside the records rows. Kept for comparison.
+    case databaseColumn
+    /// Nowhere: the records rows only, and fetch encodes batches from them anew, its CRC computed afresh
+    /// (the producer's bytes again for uncompressed batches encoded as Kafka's clients encode them;
+    /// compressed batches are compressed again, so their bytes differ).
+    case rebuiltFromRecords
+}
+
 /// Settings of a `SQLitePartitionLog`.
 public struct SQLitePartitionLogOptions: Sendable {
     public var flushPolicy: FlushPolicy
@@ -7,9 +21,8 @@ public struct SQLitePartitionLogOptions: Sendable {
     /// nil keeps each batch's own codec (Kafka's `compression.type=producer`). A codec other than
     /// the producer's also makes fetch rebuild batches that were kept as sent.
     public var fetchCompression: CompressionCodec?
-    /// Keep each batch's bytes as the producer sent them (`batches.wire_tail`) so fetch returns
-    /// them unchanged; false stores records only and rebuilds batches on every fetch.
-    public var keepsWireBatches: Bool
+    /// Where each batch's bytes, as the producer sent them, are kept for fetch to return unchanged.
+    public var wireBatchStorage: WireBatchStorage
     /// `PRAGMA max_page_count`: a quota on the partition's database, past which appends fail with
     /// `StorageError.writeFailed` as on a full disk. nil leaves SQLite's default (no practical limit).
     public var maxPageCount: Int?
@@ -30,7 +43,7 @@ public struct SQLitePartitionLogOptions: Sendable {
 
     public init(flushPolicy: FlushPolicy = .operatingSystem,
                 fetchCompression: CompressionCodec? = nil,
-                keepsWireBatches: Bool = true,
+                wireBatchStorage: WireBatchStorage = .batchFile,
                 maxPageCount: Int? = nil,
                 pageCacheBytes: Int = 16 << 20,
                 deletionChunkRecords: Int = 20_000,
@@ -39,7 +52,7 @@ public struct SQLitePartitionLogOptions: Sendable {
                 checkpointObserver: (@Sendable (Duration) -> Void)? = nil) {
         self.flushPolicy = flushPolicy
         self.fetchCompression = fetchCompression
-        self.keepsWireBatches = keepsWireBatches
+        self.wireBatchStorage = wireBatchStorage
         self.maxPageCount = maxPageCount
         self.pageCacheBytes = pageCacheBytes
         self.deletionChunkRecords = deletionChunkRecords

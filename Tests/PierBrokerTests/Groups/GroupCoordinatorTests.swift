@@ -49,6 +49,25 @@ import Testing
         return (id, pending)
     }
 
+    /// A stopping broker answers the joins waiting on a rebalance (and any later join or sync) at
+    /// once, so neither the clients nor the broker's drain wait out the rebalance timeout.
+    @Test func stopWaitingAnswersWaitingAndLaterJoins() async throws {
+        let harness = Harness()
+        let coordinator = try harness.coordinator()
+        let (a, joinA) = await startJoin(coordinator, client: "a")
+        coordinator.stopWaiting()
+        let answered = await joinA.value
+        #expect(answered.error == .coordinatorNotAvailable)
+        #expect(answered.memberID == a)
+        let later = await coordinator.join(groupID: "g", ConsumerGroupTests.request(client: "b"))
+        #expect(later.error == .coordinatorNotAvailable)
+        let sync = await coordinator.sync(groupID: "g", memberID: a, generation: 0, instanceID: nil, protocolType: "consumer",
+                                          protocolName: "range", assignments: [:])
+        #expect(sync.error == .coordinatorNotAvailable)
+        coordinator.close()
+        try await harness.finish()
+    }
+
     @Test func waitingJoinsAndSyncsAreAnsweredWhenTheRebalanceCompletes() async throws {
         let harness = Harness()
         let coordinator = try harness.coordinator()

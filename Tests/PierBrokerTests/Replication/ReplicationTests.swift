@@ -114,6 +114,22 @@ import Testing
         }
     }
 
+    /// A stopping broker answers an acks=all produce waiting for its followers at once, with an
+    /// error that sends the producer to the next leader, instead of after the request's timeout.
+    @Test func refusedWaitsAnswerNotLeaderAtOnce() async throws {
+        try await Self.withPair(startFollower: false) { leader, _ in
+            let waiting = Task { try await Self.produce(leader, ["x"], timeoutMs: 30_000) }
+            try await Self.eventually("the produce is appended") { leader.replicas.state(of: Self.partition)?.logEndOffset == 1 }
+            let refusedAt = ContinuousClock.now
+            leader.replicas.refuseWaits()
+            let answer = try await waiting.value
+            #expect(answer.errorCode == ErrorCode.notLeaderOrFollower.rawValue)
+            #expect(refusedAt.duration(to: .now) < .seconds(5))
+            let later = try await Self.produce(leader, ["y"], timeoutMs: 30_000)
+            #expect(later.errorCode == ErrorCode.notLeaderOrFollower.rawValue)
+        }
+    }
+
     @Test func aLaggingFollowerLeavesTheISRThenRejoinsWhenCaughtUp() async throws {
         let metrics = TestMetrics()
         try await Self.withPair(leaderSettings: ["replica.lag.time.max.ms": "300"], topicConfigs: ["min.insync.replicas": "2"],

@@ -39,7 +39,14 @@ final class InProcessBroker {
     }
 
     func stop() async {
+        // A stop that never ends hangs the whole test process with nothing to show; say where it is.
+        let broker = self.broker
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(30))
+            print("in-process broker \(broker.nodeID) still stopping after 30 s, at: \(broker.stopStage ?? "not started")")
+        }
         await broker.shutdown()
+        watchdog.cancel()
         try? FileManager.default.removeItem(at: dataDirectory)
     }
 }

@@ -37,7 +37,7 @@ import Testing
         // Records go in several rows per INSERT (RecordRowsInsert): every chunk size and remainder.
         let directory = ConformanceDirectory("sqlite-rows-\(count)")
         defer { directory.remove() }
-        let log = try SQLitePartitionLog(directory: directory.partition, options: SQLitePartitionLogOptions(keepsWireBatches: false))
+        let log = try SQLitePartitionLog(directory: directory.partition, options: SQLitePartitionLogOptions(wireBatchStorage: .rebuiltFromRecords))
         defer { try? log.close() }
         let records = (0..<count).map { index in
             NewRecord(key: index % 5 == 0 ? nil : ByteBuffer(string: "key-\(index)"),
@@ -55,7 +55,7 @@ import Testing
     @Test func binaryHeaderValuesFallBackToKafkaEncoding() throws {
         let directory = ConformanceDirectory("sqlite-headers")
         defer { directory.remove() }
-        let log = try SQLitePartitionLog(directory: directory.partition, options: SQLitePartitionLogOptions(keepsWireBatches: false))
+        let log = try SQLitePartitionLog(directory: directory.partition, options: SQLitePartitionLogOptions(wireBatchStorage: .rebuiltFromRecords))
         defer { try? log.close() }
         let headers = [RecordHeader(key: "bin", value: ByteBuffer(bytes: [0xFF, 0x00, 0xC3])),
                        RecordHeader(key: "quote\"\\\n", value: ByteBuffer(string: "tab\tü😀"))]
