@@ -5,12 +5,12 @@ import Testing
 extension RealBrokerSuites {
     /// DescribeLogDirs through `pier serve`, on both engines: Kafka's `kafka-log-dirs.sh --describe`
     /// and kafka-python's describe_log_dirs report each partition's size as the files on disk have
-    /// it (SQLite database + WAL, or segment files), and the log directory's capacity.
+    /// it (SQLite database + WAL + batch file, or segment files), and the log directory's capacity.
     @Suite(.serialized) struct LogDirsClientTests {
         /// The sizes `PartitionDiskUsage` should report, measured here from the files.
         static func sizeOnDisk(_ directory: URL) throws -> Int {
             let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            let counted = names.contains("partition.sqlite") ? names.filter { $0 == "partition.sqlite" || $0 == "partition.sqlite-wal" }
+            let counted = names.contains("partition.sqlite") ? names.filter { ["partition.sqlite", "partition.sqlite-wal", "partition.batches"].contains($0) }
                                                             : names.filter { $0.hasSuffix(".log") }
             return try counted.reduce(0) { sum, name in
                 sum + (try FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path)[.size] as? Int ?? 0)

@@ -2,8 +2,8 @@ import Foundation
 @testable import PierStorage
 import Testing
 
-/// A partition's size on disk as DescribeLogDirs reports it: the SQLite database and its write-ahead
-/// log (not the shared-memory index), or the segment engine's `.log` files (not indexes or checkpoints).
+/// A partition's size on disk as DescribeLogDirs reports it: the SQLite database, its write-ahead
+/// log and its batch file less the hole retention leaves at its start (not the shared-memory index), or the segment engine's `.log` files (not indexes or checkpoints).
 @Suite struct PartitionDiskUsageTests {
     private func directory(_ files: [String: Int]) throws -> String {
         let path = NSTemporaryDirectory() + "pier-disk-usage-\(UUID().uuidString)"
@@ -18,6 +18,24 @@ import Testing
         let path = try directory(["partition.sqlite": 4096, "partition.sqlite-wal": 1000, "partition.sqlite-shm": 32768])
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(PartitionDiskUsage.bytes(ofPartitionDirectory: path) == 5096)
+    }
+
+    @Test func sqliteCountsTheBatchFileWithoutTheHoleRetentionLeft() throws {
+        let path = try directory(["partition.sqlite": 4096, "partition.sqlite-wal": 1000])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let file = try WireBatchFile(directory: path)
+        defer { file.close() }
+        let batchBytes: Int64 = 3 * 4096 + 100, databaseBytes: Int64 = 5096
+        try [UInt8](repeating: 7, count: Int(batchBytes)).withUnsafeBytes { try file.write($0, at: 0) }
+        let whole = PartitionDiskUsage.bytes(ofPartitionDirectory: path)
+        #expect(whole == databaseBytes + batchBytes)
+        file.releaseSpace(before: 2 * 4096 + 10)
+        #if os(Linux)
+        // tmpfs and ext4 punch holes; a file system that cannot keeps the whole file counted.
+        let held = PartitionDiskUsage.bytesHeld(byPossiblySparseFile: path + "/partition.batches")
+        #expect(held == batchBytes - 2 * 4096 || held == batchBytes)
+        #endif
+        #expect((PartitionDiskUsage.bytes(ofPartitionDirectory: path) ?? .max) <= databaseBytes + batchBytes)
     }
 
     @Test func segmentsCountTheirLogFiles() throws {
