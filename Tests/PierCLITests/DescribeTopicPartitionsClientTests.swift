@@ -21,7 +21,7 @@ extension RealBrokerSuites {
             #expect(broker.stop() == 0)
         }
 
-        @Test(.enabled(if: KafkaTools.available))
+        @Test(.kafkaTools)
         func kafkaTopicsDescribeShowsEveryPartition() throws {
             let broker = try BrokerProcess()
             _ = try PierBinary.run(["topic", "create", "shown", "--partitions", "5", "--config", "retention.ms=60000",

@@ -3,9 +3,10 @@ import PierTestSupport
 import Testing
 
 extension RealBrokerSuites {
-    /// ElectLeaders against three real brokers, driven by Kafka's own `kafka-leader-election.sh` and by
-    /// the kafka-python and confluent-kafka admin clients: preferred elections move leadership back,
-    /// unclean ones give a stranded partition a leader, and each refusal is Kafka's error.
+    /// ElectLeaders against three real brokers, driven by the kafka-python and confluent-kafka admin
+    /// clients (never skipped under CI) and by Kafka's own `kafka-leader-election.sh` (`.kafkaTools`):
+    /// preferred elections move leadership back, unclean ones give a stranded partition a leader, and
+    /// each refusal is Kafka's error.
     /// `auto.leader.rebalance.enable=false`, so only the elections asked for move leadership back.
     @Suite(.serialized) struct LeaderElectionClientTests {
         static let settings = ["auto.leader.rebalance.enable": "false"]
@@ -27,7 +28,38 @@ extension RealBrokerSuites {
             try KafkaTools.run("kafka-leader-election.sh", ["--bootstrap-server", bootstrap(cluster)] + arguments)
         }
 
-        @Test(.enabled(if: KafkaTools.available && ExternalTool.mustRun("python3")), .timeLimit(.minutes(6)))
+        /// A stopped preferred replica comes back in sync but does not lead until it is elected.
+        static func preferredReplicaBackButNotLeading(_ cluster: ClusterProcesses, _ topic: String, partition: Int) throws -> Int32 {
+            let preferred = try cluster.describe(topic)[partition].replicas[0]
+            #expect(cluster.stop(preferred) == 0)
+            let interim = try cluster.waitForLeader(topic, partition: partition, other: preferred)
+            try cluster.start(preferred)
+            try cluster.waitForIsr(topic, partition: partition, [1, 2, 3])
+            #expect(try cluster.describe(topic)[partition].leader == interim)
+            return preferred
+        }
+
+        /// A partition on two replicas whose in-sync one is down and whose other was down while it was
+        /// the only one in sync: leaderless, the out-of-sync replica back. Returns (in sync, behind).
+        static func strandWithAReplicaBehind(_ cluster: ClusterProcesses, _ topic: String) throws -> (Int32, Int32) {
+            try cluster.createTopic(topic, partitions: 1, replicationFactor: 2)
+            let replicas = try cluster.describe(topic)[0].replicas
+            let (inSync, behind) = (replicas[0], replicas[1])
+            #expect(cluster.stop(behind) == 0)
+            try cluster.waitForIsr(topic, partition: 0, [inSync])
+            #expect(cluster.stop(inSync) == 0)
+            // `pier topic describe` needs a leader for the offsets; DescribeTopicPartitions shows the state without one.
+            let leaderless = "\(topic)-0 leader=-1 replicas=\(replicas) isr=[\(inSync)]"
+            try cluster.waitUntil("\(topic)-0 is leaderless", timeoutSeconds: 20) { try Self.partitionDescription(cluster, topic) == leaderless }
+            #expect(try Self.electWithClient(cluster, "confluent-kafka", "unclean", ["\(topic):0"]) == ["\(topic)-0": "ELIGIBLE_LEADERS_NOT_AVAILABLE"])
+            try cluster.start(behind)
+            // Back, but not in sync: no clean election can pick it.
+            usleep(1_000_000)
+            #expect(try Self.partitionDescription(cluster, topic) == leaderless)
+            return (inSync, behind)
+        }
+
+        @Test(.enabled(if: ExternalTool.mustRun("python3")), .timeLimit(.minutes(6)))
         func preferredElectionsMoveLeadershipBackAndRefuseAsKafkaDoes() throws {
             let cluster = try ClusterProcesses(brokers: 3, settings: Self.settings)
             try cluster.startAll()
@@ -37,25 +69,11 @@ extension RealBrokerSuites {
             try #require(initial.map(\.leader) == preferred, "\(initial)")
 
             // Partition 0's preferred replica goes and comes back: it rejoins the ISR but does not lead.
-            #expect(cluster.stop(preferred[0]) == 0)
-            let interim = try cluster.waitForLeader("preferred", partition: 0, other: preferred[0])
-            try cluster.start(preferred[0])
-            try cluster.waitForIsr("preferred", partition: 0, [1, 2, 3])
-            #expect(try cluster.describe("preferred")[0].leader == interim)
-
-            let elected = try Self.leaderElection(cluster, ["--election-type", "preferred", "--topic", "preferred", "--partition", "0"])
-            #expect(elected.status == 0, "\(elected.stderr)")
-            #expect(elected.stdout.contains("Successfully completed leader election (PREFERRED) for partitions preferred-0"), "\(elected.stdout)")
+            _ = try Self.preferredReplicaBackButNotLeading(cluster, "preferred", partition: 0)
+            #expect(try Self.electWithClient(cluster, "kafka-python", "preferred", ["preferred:0"]) == ["preferred-0": "NONE"])
             try cluster.waitUntil("partition 0 is led by its preferred replica", timeoutSeconds: 20) {
                 try cluster.describe("preferred")[0].leader == preferred[0]
             }
-
-            let again = try Self.leaderElection(cluster, ["--election-type", "preferred", "--topic", "preferred", "--partition", "0"])
-            #expect(again.status == 0)
-            #expect(again.stdout.contains("Valid replica already elected for partitions preferred-0"), "\(again.stdout)")
-            let unknown = try Self.leaderElection(cluster, ["--election-type", "preferred", "--topic", "absent", "--partition", "0"])
-            #expect(unknown.status != 0)
-            #expect(unknown.stdout.contains("UnknownTopicOrPartitionException: No such topic as absent"), "\(unknown.stdout)")
 
             #expect(try Self.electWithClient(cluster, "kafka-python", "preferred", ["preferred:0", "preferred:1", "preferred:7", "absent:0"]) == [
                 "preferred-0": "ELECTION_NOT_NEEDED", "preferred-1": "ELECTION_NOT_NEEDED",
@@ -80,29 +98,43 @@ extension RealBrokerSuites {
         /// A partition whose only in-sync replica is down stays leaderless (unclean election is off by
         /// default) until an operator asks for an unclean election: with no replica live there is no
         /// eligible leader; with the out-of-sync one back, it leads.
-        @Test(.enabled(if: KafkaTools.available && ExternalTool.mustRun("python3")), .timeLimit(.minutes(6)))
+        @Test(.enabled(if: ExternalTool.mustRun("python3")), .timeLimit(.minutes(6)))
         func uncleanElectionGivesAStrandedPartitionALeader() throws {
             let cluster = try ClusterProcesses(brokers: 3, settings: Self.settings)
             try cluster.startAll()
-            try cluster.createTopic("stranded", partitions: 1, replicationFactor: 2)
-            let replicas = try cluster.describe("stranded")[0].replicas
-            let (inSync, behind) = (replicas[0], replicas[1])
-            #expect(cluster.stop(behind) == 0)
-            try cluster.waitForIsr("stranded", partition: 0, [inSync])
-            #expect(cluster.stop(inSync) == 0)
-            // `pier topic describe` needs a leader for the offsets; DescribeTopicPartitions shows the state without one.
-            let leaderless = "stranded-0 leader=-1 replicas=\(replicas) isr=[\(inSync)]"
-            try cluster.waitUntil("stranded-0 is leaderless", timeoutSeconds: 20) { try Self.partitionDescription(cluster, "stranded") == leaderless }
+            let (_, behind) = try Self.strandWithAReplicaBehind(cluster, "stranded")
+            #expect(try Self.electWithClient(cluster, "kafka-python", "unclean", ["stranded:0"]) == ["stranded-0": "NONE"])
+            try cluster.waitUntil("the replica that was behind leads", timeoutSeconds: 20) {
+                let state = try cluster.describe("stranded")[0]
+                return state.leader == behind && state.isr == [behind]
+            }
+            #expect(cluster.stopAll().values.allSatisfy { $0 == 0 })
+        }
 
-            #expect(try Self.electWithClient(cluster, "confluent-kafka", "unclean", ["stranded:0"]) == ["stranded-0": "ELIGIBLE_LEADERS_NOT_AVAILABLE"])
-            try cluster.start(behind)
-            // Back, but not in sync: no clean election can pick it.
-            usleep(1_000_000)
-            #expect(try Self.partitionDescription(cluster, "stranded") == leaderless)
-
-            let elected = try Self.leaderElection(cluster, ["--election-type", "unclean", "--topic", "stranded", "--partition", "0"])
+        /// The same elections through `kafka-leader-election.sh`, with what it prints for each outcome.
+        @Test(.kafkaTools, .enabled(if: ExternalTool.mustRun("python3")), .timeLimit(.minutes(6)))
+        func kafkaLeaderElectionToolElectsAndReportsAsKafkaDoes() throws {
+            let cluster = try ClusterProcesses(brokers: 3, settings: Self.settings)
+            try cluster.startAll()
+            try cluster.createTopic("preferred", partitions: 1, replicationFactor: 3)
+            let preferred = try Self.preferredReplicaBackButNotLeading(cluster, "preferred", partition: 0)
+            let elected = try Self.leaderElection(cluster, ["--election-type", "preferred", "--topic", "preferred", "--partition", "0"])
             #expect(elected.status == 0, "\(elected.stderr)")
-            #expect(elected.stdout.contains("Successfully completed leader election (UNCLEAN) for partitions stranded-0"), "\(elected.stdout)")
+            #expect(elected.stdout.contains("Successfully completed leader election (PREFERRED) for partitions preferred-0"), "\(elected.stdout)")
+            try cluster.waitUntil("partition 0 is led by its preferred replica", timeoutSeconds: 20) {
+                try cluster.describe("preferred")[0].leader == preferred
+            }
+            let again = try Self.leaderElection(cluster, ["--election-type", "preferred", "--topic", "preferred", "--partition", "0"])
+            #expect(again.status == 0)
+            #expect(again.stdout.contains("Valid replica already elected for partitions preferred-0"), "\(again.stdout)")
+            let unknown = try Self.leaderElection(cluster, ["--election-type", "preferred", "--topic", "absent", "--partition", "0"])
+            #expect(unknown.status != 0)
+            #expect(unknown.stdout.contains("UnknownTopicOrPartitionException: No such topic as absent"), "\(unknown.stdout)")
+
+            let (_, behind) = try Self.strandWithAReplicaBehind(cluster, "stranded")
+            let unclean = try Self.leaderElection(cluster, ["--election-type", "unclean", "--topic", "stranded", "--partition", "0"])
+            #expect(unclean.status == 0, "\(unclean.stderr)")
+            #expect(unclean.stdout.contains("Successfully completed leader election (UNCLEAN) for partitions stranded-0"), "\(unclean.stdout)")
             try cluster.waitUntil("the replica that was behind leads", timeoutSeconds: 20) {
                 let state = try cluster.describe("stranded")[0]
                 return state.leader == behind && state.isr == [behind]

@@ -18,10 +18,13 @@ extension RealBrokerSuites {
         }
 
         @Test(.enabled(if: ExternalTool.mustRun("python3")), arguments: ["sqlite", "segments"])
-        func logDirToolsReportSizesOnDisk(engine: String) throws {
+        func kafkaPythonReportsSizesOnDisk(engine: String) throws {
             let broker = try BrokerProcess(arguments: ["--engine", engine])
             _ = try PierBinary.run(["topic", "create", "sized", "--partitions", "2", "--bootstrap-server", broker.bootstrap])
             _ = try PierBinary.run(["produce", "sized", "--bootstrap-server", broker.bootstrap], input: Data((1...2000).map(String.init).joined(separator: "\n").utf8))
+            // As for the tool below: what the files held before or after the client asked.
+            let partition1 = broker.dataDirectory.appendingPathComponent("sized-1")
+            let before = try Self.sizeOnDisk(partition1)
             let report = try ExternalTool.run("python3", arguments: ["-c", """
                 import json, sys
                 from kafka.admin import KafkaAdminClient
@@ -35,29 +38,38 @@ extension RealBrokerSuites {
             let partitions = try #require(topics.first?["partitions"] as? [[String: Any]], "\(report)")
             #expect(topics.map { $0["name"] as? String } == ["sized"])
             #expect(partitions.map { $0["partition_index"] as? Int } == [1])
+            let after = try Self.sizeOnDisk(partition1)
+            #expect([before, after].contains(partitions.first?["partition_size"] as? Int ?? -1), "\(report) \(before) \(after)")
+            #expect(after > 0)
+            #expect(partitions.first?["offset_lag"] as? Int == 0, "\(report)")
             #expect((logDirs.first?["total_bytes"] as? Int ?? 0) > 0)
             #expect((logDirs.first?["usable_bytes"] as? Int ?? -1) >= 0)
+            #expect(broker.stop() == 0)
+        }
 
-            if KafkaTools.available {
-                // A WAL checkpoint (SQLite engine) may grow the database file while the tool runs: the
-                // size it reports is what the files held before or after.
-                let partitionDirectories = (0..<2).map { broker.dataDirectory.appendingPathComponent("sized-\($0)") }
-                let before = try partitionDirectories.map(Self.sizeOnDisk)
-                let described = try KafkaTools.run("kafka-log-dirs.sh", ["--bootstrap-server", broker.bootstrap, "--describe"])
-                let after = try partitionDirectories.map(Self.sizeOnDisk)
-                #expect(described.status == 0, "\(described.stderr)")
-                let json = try #require(described.stdout.split(separator: "\n").last.map(String.init))
-                let tool = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(described.stdout)")
-                let dirs = try #require((tool["brokers"] as? [[String: Any]])?.first?["logDirs"] as? [[String: Any]], "\(json)")
-                #expect(dirs.first?["logDir"] as? String == broker.dataDirectory.standardizedFileURL.path)
-                #expect(dirs.first?["error"] is NSNull)
-                let sizes = (dirs.first?["partitions"] as? [[String: Any]] ?? []).reduce(into: [String: Int]()) {
-                    $0[$1["partition"] as? String ?? ""] = $1["size"] as? Int
-                }
-                for partition in 0..<2 {
-                    #expect([before[partition], after[partition]].contains(sizes["sized-\(partition)"] ?? -1), "\(json) \(before) \(after)")
-                    #expect(after[partition] > 0)
-                }
+        @Test(.kafkaTools, arguments: ["sqlite", "segments"])
+        func kafkaLogDirsReportsSizesOnDisk(engine: String) throws {
+            let broker = try BrokerProcess(arguments: ["--engine", engine])
+            _ = try PierBinary.run(["topic", "create", "sized", "--partitions", "2", "--bootstrap-server", broker.bootstrap])
+            _ = try PierBinary.run(["produce", "sized", "--bootstrap-server", broker.bootstrap], input: Data((1...2000).map(String.init).joined(separator: "\n").utf8))
+            // A WAL checkpoint (SQLite engine) may grow the database file while the tool runs: the
+            // size it reports is what the files held before or after.
+            let partitionDirectories = (0..<2).map { broker.dataDirectory.appendingPathComponent("sized-\($0)") }
+            let before = try partitionDirectories.map(Self.sizeOnDisk)
+            let described = try KafkaTools.run("kafka-log-dirs.sh", ["--bootstrap-server", broker.bootstrap, "--describe"])
+            let after = try partitionDirectories.map(Self.sizeOnDisk)
+            #expect(described.status == 0, "\(described.stderr)")
+            let json = try #require(described.stdout.split(separator: "\n").last.map(String.init))
+            let tool = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(described.stdout)")
+            let dirs = try #require((tool["brokers"] as? [[String: Any]])?.first?["logDirs"] as? [[String: Any]], "\(json)")
+            #expect(dirs.first?["logDir"] as? String == broker.dataDirectory.standardizedFileURL.path)
+            #expect(dirs.first?["error"] is NSNull)
+            let sizes = (dirs.first?["partitions"] as? [[String: Any]] ?? []).reduce(into: [String: Int]()) {
+                $0[$1["partition"] as? String ?? ""] = $1["size"] as? Int
+            }
+            for partition in 0..<2 {
+                #expect([before[partition], after[partition]].contains(sizes["sized-\(partition)"] ?? -1), "\(json) \(before) \(after)")
+                #expect(after[partition] > 0)
             }
             #expect(broker.stop() == 0)
         }

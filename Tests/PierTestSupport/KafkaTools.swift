@@ -3,17 +3,46 @@ import Foundation
 /// Apache Kafka's own command-line tools (`bin/kafka-*.sh`: kafka-leader-election, kafka-topics, ...)
 /// from a Kafka distribution, driven against Pier the way an operator would. The distribution is
 /// `$KAFKA_HOME`, else the one `../shared/kafka-reference/kafka-reference.sh setup` assembles in
-/// /tmp/apache-kafka. Without one (CI machines have none: it is built from GitHub copies a developer
-/// fetches) the tests that need it are skipped.
+/// /tmp/apache-kafka (`scripts/install-test-deps.sh` runs it when the two git copies it is built from
+/// are under `MIRROR_ROOT`, by default /work/.mirror).
+///
+/// The single exception to the CI rule (`ExternalTool`: under `CI=true` a missing tool fails the run):
+/// Kafka's distribution is the one tool no package registry this project can reach provides (only
+/// Debian packages and PyPI are reachable; it is assembled from GitHub copies), so a machine without
+/// those copies cannot have it. Tests that need it carry `.kafkaTools` (PierCLITests): with the
+/// distribution they run, under CI as anywhere, and any failure fails; without it they are skipped
+/// on every machine with `missing` as the reason. Every API they drive is also driven by kafka-python
+/// or confluent-kafka in a test that never skips under CI (docs/admin.md, "How it is tested").
 public enum KafkaTools {
+    /// The distribution: `$KAFKA_HOME` when it is set (only there), else /tmp/apache-kafka, if it has
+    /// an executable `bin/kafka-topics.sh`.
     public static var home: URL? {
-        let candidates = [ProcessInfo.processInfo.environment["KAFKA_HOME"], "/tmp/apache-kafka"].compactMap { $0 }
-        return candidates.map { URL(fileURLWithPath: $0) }.first {
+        candidates.map { URL(fileURLWithPath: $0) }.first {
             FileManager.default.isExecutableFile(atPath: $0.appendingPathComponent("bin/kafka-topics.sh").path)
         }
     }
 
-    public static var available: Bool { home != nil && ExternalTool.path(of: "java") != nil }
+    private static var candidates: [String] {
+        if let chosen = ProcessInfo.processInfo.environment["KAFKA_HOME"], !chosen.isEmpty { return [chosen] }
+        return ["/tmp/apache-kafka"]
+    }
+
+    /// Why the tools cannot run here, in one line naming what is missing; nil when they can. Under
+    /// `CI=true` a distribution without `java` on the PATH is not a reason: the tests run and fail.
+    public static var missing: String? {
+        guard let home else {
+            let looked = candidates.map { "\($0)/bin/kafka-topics.sh" }.joined(separator: ", ")
+            let from = ProcessInfo.processInfo.environment["KAFKA_HOME"].map { _ in "KAFKA_HOME" } ?? "the default place"
+            return "no Kafka distribution: \(looked) (\(from)) is missing; scripts/install-test-deps.sh assembles /tmp/apache-kafka "
+                + "with ../shared/kafka-reference/kafka-reference.sh setup when the git copies it needs are under MIRROR_ROOT"
+        }
+        if ExternalTool.path(of: "java") == nil && ProcessInfo.processInfo.environment["CI"] != "true" {
+            return "the Kafka distribution in \(home.path) needs java, which is not on the PATH"
+        }
+        return nil
+    }
+
+    public static var available: Bool { missing == nil }
 
     public struct Outcome {
         public var status: Int32
