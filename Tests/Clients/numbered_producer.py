@@ -11,6 +11,9 @@ usage: numbered_producer.py BOOTSTRAP TOPIC CONTROL_DIR [--partitions N] [--rate
                             CREATE_TIME when the record was handed to the client: its timestamp; both
                             Unix seconds)
   CONTROL_DIR/failed        one line per record the client gave up on: NUMBER UNIX_TIME ERROR
+  CONTROL_DIR/client.log    librdkafka's idempotence log (debug context "eos": producer ids, epoch
+                            bumps, sequence errors), to tell a client's epoch bump from a broker's
+                            lost duplicate when a number turns up twice
   CONTROL_DIR/stop          created by the test: produce nothing new, wait up to --drain-seconds for
                             the reports still outstanding, print one JSON summary and exit (also
                             after --max-seconds, so a producer whose test died does not run on)
@@ -18,6 +21,7 @@ The process control (which broker dies when) stays with the test; this only prod
 """
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -46,6 +50,13 @@ def main():
     counts = {"acknowledged": 0, "failed": 0}
     failure_kinds = {}
 
+    client_log = logging.getLogger("librdkafka")
+    client_log.propagate = False
+    client_log.setLevel(logging.DEBUG)
+    log_handler = logging.FileHandler(os.path.join(args.control_dir, "client.log"))
+    log_handler.setFormatter(logging.Formatter("%(created).3f %(message)s"))
+    client_log.addHandler(log_handler)
+
     def on_error(error):
         if error.fatal():
             fatal_errors.append(str(error))
@@ -57,7 +68,7 @@ def main():
         "retry.backoff.ms": 50, "retry.backoff.max.ms": 200,
         "reconnect.backoff.ms": 20, "reconnect.backoff.max.ms": 200,
         "socket.connection.setup.timeout.ms": 2000, "topic.metadata.refresh.interval.ms": 1000,
-        "error_cb": on_error,
+        "error_cb": on_error, "debug": "eos", "logger": client_log,
     })
 
     def delivered(error, message):

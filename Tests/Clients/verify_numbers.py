@@ -8,7 +8,8 @@ Prints one JSON object:
   read, distinct             records read, distinct numbers among them
   acknowledged               distinct numbers acknowledged
   missingAcknowledged        acknowledged numbers not in the log (with a sample, smallest first)
-  duplicates                 numbers in the log more than once (with a sample)
+  duplicates                 numbers in the log more than once (with a sample, and where each of
+                             the sampled ones is: duplicatePositions, NUMBER -> [[PARTITION, OFFSET], ...])
   movedAcknowledged          acknowledged numbers not at the partition and offset their report named
   unacknowledgedPresent      numbers in the log whose report never came (allowed: the answer was lost)
   endOffsets                 each partition's high watermark, by partition
@@ -85,6 +86,7 @@ def main():
         "read": read, "distinct": len(positions), "acknowledged": len(acknowledged),
         "missingAcknowledged": len(missing), "missingSample": missing[:20],
         "duplicates": len(duplicates), "duplicateSample": duplicates[:20],
+        "duplicatePositions": {str(n): [list(at) for at in positions[n]] for n in duplicates[:20]},
         "movedAcknowledged": len(moved), "movedSample": moved[:20],
         "acknowledgedWithoutOffset": sum(1 for _, o in acknowledged.values() if o < 0),
         "unacknowledgedPresent": len(unacknowledged),

@@ -67,6 +67,7 @@ extension RealBrokerSuites {
             let summary = try producer.finish()
             let report = try producer.verify(bootstrap: cluster.bootstrap, topic: topic)
             Self.expectNothingLost(summary, report, atLeast: 1000)
+            defer { cluster.keepEvidenceOfDuplicates(report, topic: topic, producer: producer) }
             let times = DurationSummary(values: failovers)
             let met = times.median < 3 && times.maximum < 6
             print("cluster failover (\(store), kill → first acknowledged write): \(times); goal median < 3 s, max < 6 s: \(met ? "met" : "NOT met")")

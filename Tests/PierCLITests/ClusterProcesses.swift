@@ -180,10 +180,17 @@ final class ClusterProcesses {
     func log(_ id: Int32) -> String { (try? String(contentsOf: URL(fileURLWithPath: node(id).dataDirectory.path + ".log"), encoding: .utf8)) ?? "" }
 
     /// The tail of every broker's log, for a failure message.
-    func logTails(lines: Int = 30) -> String {
+    func logTails(lines: Int = 30, naming partition: String? = nil) -> String {
         nodes.map { node in
-            "--- broker \(node.id) ---\n" + log(node.id).split(separator: "\n").suffix(lines).joined(separator: "\n")
+            let chosen = partition.map { logLines(node.id, naming: $0) } ?? log(node.id).split(separator: "\n")
+            return "--- broker \(node.id)\(partition.map { " (lines naming \($0))" } ?? "") ---\n" + chosen.suffix(lines).joined(separator: "\n")
         }.joined(separator: "\n")
+    }
+
+    /// A broker's log lines about one partition (`TOPIC-N`), as text or JSON metadata, so `t-1`
+    /// does not also pick `t-10`'s lines.
+    func logLines(_ id: Int32, naming partition: String) -> [Substring] {
+        log(id).split(separator: "\n").filter { $0.contains("partition=\(partition) ") || $0.contains("\"\(partition)\"") }
     }
 
     deinit {
@@ -273,20 +280,25 @@ final class ClusterProcesses {
     @discardableResult
     func waitForIsr(_ topic: String, partition: Int = 0, _ members: Set<Int32>, timeoutSeconds: Double = 60) throws -> Double {
         let start = Date()
-        try waitUntil("the ISR of \(topic)-\(partition) is \(members.sorted())", timeoutSeconds: timeoutSeconds) {
+        var last = "(not described)"
+        // On failure, the partition's own story: the plain tails are mostly other partitions' lines.
+        try waitUntil("the ISR of \(topic)-\(partition) is \(members.sorted())", timeoutSeconds: timeoutSeconds,
+                      detail: { "last described \(last)\n\(self.logTails(lines: 40, naming: "\(topic)-\(partition)"))" }) {
             guard let state = try? describe(topic).first(where: { $0.partition == partition }) else { return false }
+            last = "\(state)"
             return Set(state.isr) == members
         }
         return Date().timeIntervalSince(start)
     }
 
-    /// Polls `condition` every 100 ms until it holds; throws (with every broker's log tail) after the timeout.
-    func waitUntil(_ what: String, timeoutSeconds: Double, _ condition: () throws -> Bool) throws {
+    /// Polls `condition` every 100 ms until it holds; throws after the timeout with `detail`, by
+    /// default every broker's log tail.
+    func waitUntil(_ what: String, timeoutSeconds: Double, detail: (() -> String)? = nil, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while true {
             if try condition() { return }
             guard Date() < deadline else {
-                throw ClusterFailure("timed out after \(timeoutSeconds) s waiting until \(what)\n\(logTails())")
+                throw ClusterFailure("timed out after \(timeoutSeconds) s waiting until \(what)\n\(detail?() ?? logTails())")
             }
             usleep(100_000)
         }
@@ -318,6 +330,47 @@ final class ClusterProcesses {
             + "FROM batches ORDER BY base_offset"
         return try ExternalTool.run("sqlite3", arguments: ["-readonly", "-separator", "|", file.path, sql], timeoutSeconds: 60)
             .split(separator: "\n").map(String.init)
+    }
+
+    /// When the verifier found numbers twice: prints, for each sampled duplicate, the batch holding
+    /// each copy on every replica (producer id, epoch, sequence, leader epoch) and the brokers' log
+    /// lines about that partition's leadership and truncation, and keeps the cluster's files and the
+    /// producer's control directory (its librdkafka `eos` log) in a folder that outlives the test,
+    /// named in the output. A duplicate is rare and costs minutes to reproduce, so a failed run must
+    /// carry what tells a broker's lost duplicate from a client's epoch bump.
+    func keepEvidenceOfDuplicates(_ report: [String: Any], topic: String, producer: NumberedProducer) {
+        guard let positions = report["duplicatePositions"] as? [String: [[Int]]], !positions.isEmpty else { return }
+        var lines: [String] = []
+        let partitions = Set(positions.values.flatMap { $0.map { $0[0] } })
+        for partition in partitions.sorted() {
+            let copies = positions.sorted { $0.key < $1.key }.flatMap { number, at in
+                at.filter { $0[0] == partition }.map { (number: number, offset: $0[1]) }
+            }
+            for node in nodes {
+                let batches = (try? replicaBatches(node: node.id, topic: topic, partition: partition)) ?? []
+                // The row says what the database holds there; the verifier read the batch bytes a
+                // leader served. A difference means served bytes that are not the rows'.
+                let rows = (try? replicaRows(node: node.id, topic: topic, partition: partition, from: Int64(copies.map(\.offset).min() ?? 0))) ?? []
+                for copy in copies {
+                    let holding = batches.first { line in
+                        let fields = line.split(separator: "|")
+                        guard fields.count >= 2, let base = Int(fields[0]), let last = Int(fields[1]) else { return false }
+                        return base <= copy.offset && copy.offset <= last
+                    }
+                    let row = rows.first { $0.hasPrefix("\(copy.offset)|") }
+                    lines.append("number \(copy.number) at \(topic)-\(partition)@\(copy.offset) on broker \(node.id): batch \(holding ?? "(none)"), "
+                                 + "row \(row ?? "(none)")")
+                }
+                for line in logLines(node.id, naming: "\(topic)-\(partition)")
+                where ["truncat", "following", "leader", "epoch", "ISR", "refused"].contains(where: { line.contains($0) }) {
+                    lines.append("broker \(node.id): \(line.prefix(400))")
+                }
+            }
+        }
+        let kept = URL(fileURLWithPath: "/tmp/pier-duplicates-\(UUID().uuidString.prefix(8))")
+        try? FileManager.default.copyItem(at: root, to: kept)
+        try? FileManager.default.copyItem(at: producer.script.controlDirectory, to: kept.appendingPathComponent("producer"))
+        print("duplicates found; evidence kept in \(kept.path):\n" + lines.joined(separator: "\n"))
     }
 
     /// The high watermark a replica has stored (`partition_state`).

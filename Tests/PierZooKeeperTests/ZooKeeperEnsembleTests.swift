@@ -51,7 +51,7 @@ struct ZooKeeperEnsembleTests {
         defer { observer.close() }
         #expect(try observer.exists("/brokers/ids/2")?.ephemeralOwner == session.rawValue)
         try store.closeSession(session)
-        #expect(try observer.getChildren("/brokers/ids") == [])
+        #expect(try await readingUntil({ try observer.getChildren("/brokers/ids") }, holds: \.isEmpty) == [])
 
         // The stopped server comes back with its data and rejoins the quorum.
         try ensemble.start(stopped)

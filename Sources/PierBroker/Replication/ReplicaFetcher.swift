@@ -22,6 +22,8 @@ final class ReplicaFetcher: Sendable {
         var needsTruncation = true
         /// After a partition error, the partition sits out until then.
         var retryAt: ContinuousClock.Instant?
+        /// The error it last sat out for, so each new one is logged once.
+        var lastError: ErrorCode?
     }
 
     private let assignments = Mutex<[TopicPartition: Assignment]>([:])
@@ -195,13 +197,20 @@ final class ReplicaFetcher: Sendable {
     }
 
     private func sitOut(_ partition: TopicPartition, epoch: Int32, because code: ErrorCode, truncateAfter: Bool = false) {
-        logger.debug("replica fetcher: partition backs off", metadata: ["partition": "\(partition)", "leader": "\(leader)", "error": "\(code)"])
         let until = ContinuousClock.now.advanced(by: backoff)
-        assignments.withLock { assignments in
-            guard assignments[partition]?.epoch == epoch else { return }
-            assignments[partition]?.retryAt = until
-            if truncateAfter { assignments[partition]?.needsTruncation = true }
+        let isNew = assignments.withLock { assignments -> Bool in
+            guard var assignment = assignments[partition], assignment.epoch == epoch else { return false }
+            let isNew = assignment.lastError != code
+            assignment.retryAt = until
+            assignment.lastError = code
+            if truncateAfter { assignment.needsTruncation = true }
+            assignments[partition] = assignment
+            return isNew
         }
+        // A partition refused for the same reason round after round (a stale epoch nobody corrects)
+        // never rejoins the ISR; once per new reason, it says so where an operator looks.
+        logger.log(level: isNew ? .notice : .debug, "replica fetcher: partition backs off",
+                   metadata: ["partition": "\(partition)", "leader": "\(leader)", "epoch": "\(epoch)", "error": "\(code)"])
     }
 
     // MARK: Fetching
@@ -238,6 +247,9 @@ final class ReplicaFetcher: Sendable {
                     do {
                         try await manager.storageThreads.runIfActive {
                             try self.apply(answer, to: partition, at: position, epoch: epoch)
+                        }
+                        assignments.withLock { assignments in
+                            if assignments[partition]?.epoch == epoch { assignments[partition]?.lastError = nil }
                         }
                     } catch is CancellationError {
                         throw CancellationError()  // stopping: not the batches' fault
