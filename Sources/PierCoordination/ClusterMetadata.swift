@@ -145,6 +145,43 @@ public struct ClusterMetadata: Sendable {
         }
     }
 
+    /// The topic's assignment and the znode version to pass to `updateAssignment`.
+    public func versionedTopic(_ name: String) throws(ClusterMetadataError) -> (assignment: TopicAssignment, version: Int32)? {
+        guard let (assignment, version): (TopicAssignment, Int32) = try readVersioned(KafkaZnodes.topic(name)) else { return nil }
+        return (assignment, version)
+    }
+
+    /// Writes a topic's assignment and some of its partitions' states as the controller (a partition
+    /// reassignment), all or nothing: nothing when another controller was elected since
+    /// (`/controller_epoch` is no longer at `epochZnodeVersion`), or the assignment or a state changed
+    /// since it was read at its expected version.
+    public func updateAssignment(
+        _ name: String, _ assignment: TopicAssignment, expectedVersion: Int32, states: [PartitionStateUpdate], fencedBy epochZnodeVersion: Int32
+    ) throws(ClusterMetadataError) {
+        let path = KafkaZnodes.topic(name)
+        var operations: [ZnodeOperation] = [
+            .check(path: KafkaZnodes.controllerEpoch, version: epochZnodeVersion),
+            .setData(path: path, data: try encode(assignment), version: expectedVersion),
+        ]
+        for update in states {
+            operations.append(.setData(path: KafkaZnodes.partitionState(update.topic, update.partition), data: try encode(update.state),
+                                       version: update.expectedVersion))
+        }
+        do {
+            _ = try store.multi(operations)
+        } catch .multiFailed(index: 0, cause: _) {
+            throw .controllerFenced
+        } catch .multiFailed(index: 1, cause: .badVersion(_, _, _)) {
+            throw .concurrentModification(path)
+        } catch .multiFailed(let index, cause: .badVersion(_, _, _)) {
+            throw .concurrentModification(KafkaZnodes.partitionState(states[index - 2].topic, states[index - 2].partition))
+        } catch .multiFailed(_, cause: .noNode(_)) {
+            throw .unknownTopic(name)
+        } catch {
+            throw .coordination(error)
+        }
+    }
+
     /// Deletes the topic's nodes (states, partitions, assignment, config) in one transaction.
     public func deleteTopic(_ name: String) throws(ClusterMetadataError) {
         guard let assignment = try topic(name) else { throw .unknownTopic(name) }
