@@ -24,6 +24,7 @@ public struct ApiVersionTable: Sendable, Equatable {
         .offsetFetch: 1...7,
         .offsetCommit: 2...8,
         .deleteGroups: 0...2,
+        .listPartitionReassignments: 0...0,
     ]
 
     public let brokerVersions: [ApiKey: ClosedRange<Int16>]

@@ -55,6 +55,22 @@ extension KafkaConnection {
         try Self.check(result.errorCode, context: "add partitions to \(topic)", message: result.errorMessage)
     }
 
+    /// The reassignments in progress among `topic`'s partitions (ListPartitionReassignments, which
+    /// the controller answers): partition → (replicas, adding, removing).
+    public func partitionReassignments(of topic: String) async throws -> [Int32: (replicas: [Int32], adding: [Int32], removing: [Int32])] {
+        var request = ListPartitionReassignmentsRequest()
+        request.topics = nil
+        let response = try await send(request)
+        try Self.check(response.errorCode, context: "list partition reassignments", message: response.errorMessage)
+        var ongoing: [Int32: (replicas: [Int32], adding: [Int32], removing: [Int32])] = [:]
+        for entry in response.topics where entry.name == topic {
+            for partition in entry.partitions {
+                ongoing[partition.partitionIndex] = (partition.replicas, partition.addingReplicas, partition.removingReplicas)
+            }
+        }
+        return ongoing
+    }
+
     /// Every setting of `topic` with its effective value.
     public func describeTopicConfigs(_ topic: String) async throws -> [TopicConfigEntry] {
         var resource = DescribeConfigsRequest.DescribeConfigsResource()

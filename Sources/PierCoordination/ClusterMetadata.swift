@@ -100,6 +100,34 @@ public struct ClusterMetadata: Sendable {
         _ = try translate { () throws(ZnodeError) in try store.setData(KafkaZnodes.topicConfig(name), data: data, version: nil) }
     }
 
+    /// The dynamic configs of a broker entity (its id, or `<default>`); empty when none were set.
+    /// `watch` fires once when the node comes, changes or goes.
+    public func brokerConfig(_ entity: String, watch: WatchHandler? = nil) throws(ClusterMetadataError) -> [String: String] {
+        let path = KafkaZnodes.brokerConfig(entity)
+        do {
+            _ = try store.exists(path, watch: watch)
+        } catch {
+            throw .coordination(error)
+        }
+        let overrides: TopicConfigOverrides? = try read(path)
+        return overrides?.config ?? [:]
+    }
+
+    /// Replaces a broker entity's dynamic configs, creating its node (and `/config/brokers`) on first use.
+    public func setBrokerConfig(_ entity: String, _ config: [String: String]) throws(ClusterMetadataError) {
+        let path = KafkaZnodes.brokerConfig(entity)
+        let data = try encode(TopicConfigOverrides(config: config))
+        try translate { () throws(ZnodeError) in
+            do throws(ZnodeError) {
+                _ = try store.setData(path, data: data, version: nil)
+            } catch .noNode(_) {
+                try store.createRecursively(path, data: data)
+                // Another broker may have created it first; ours is the newer write.
+                _ = try store.setData(path, data: data, version: nil)
+            }
+        }
+    }
+
     /// Adds partitions with the given replicas, checking the assignment did not change meanwhile.
     public func addPartitions(_ name: String, _ added: [Int32: [Int32]], controllerEpoch: Int32 = 0) throws(ClusterMetadataError) {
         let path = KafkaZnodes.topic(name)
@@ -112,6 +140,43 @@ public struct ClusterMetadata: Sendable {
             _ = try store.multi(operations)
         } catch .multiFailed(index: 0, cause: .badVersion(_, _, _)) {
             throw .concurrentModification(path)
+        } catch {
+            throw .coordination(error)
+        }
+    }
+
+    /// The topic's assignment and the znode version to pass to `updateAssignment`.
+    public func versionedTopic(_ name: String) throws(ClusterMetadataError) -> (assignment: TopicAssignment, version: Int32)? {
+        guard let (assignment, version): (TopicAssignment, Int32) = try readVersioned(KafkaZnodes.topic(name)) else { return nil }
+        return (assignment, version)
+    }
+
+    /// Writes a topic's assignment and some of its partitions' states as the controller (a partition
+    /// reassignment), all or nothing: nothing when another controller was elected since
+    /// (`/controller_epoch` is no longer at `epochZnodeVersion`), or the assignment or a state changed
+    /// since it was read at its expected version.
+    public func updateAssignment(
+        _ name: String, _ assignment: TopicAssignment, expectedVersion: Int32, states: [PartitionStateUpdate], fencedBy epochZnodeVersion: Int32
+    ) throws(ClusterMetadataError) {
+        let path = KafkaZnodes.topic(name)
+        var operations: [ZnodeOperation] = [
+            .check(path: KafkaZnodes.controllerEpoch, version: epochZnodeVersion),
+            .setData(path: path, data: try encode(assignment), version: expectedVersion),
+        ]
+        for update in states {
+            operations.append(.setData(path: KafkaZnodes.partitionState(update.topic, update.partition), data: try encode(update.state),
+                                       version: update.expectedVersion))
+        }
+        do {
+            _ = try store.multi(operations)
+        } catch .multiFailed(index: 0, cause: _) {
+            throw .controllerFenced
+        } catch .multiFailed(index: 1, cause: .badVersion(_, _, _)) {
+            throw .concurrentModification(path)
+        } catch .multiFailed(let index, cause: .badVersion(_, _, _)) {
+            throw .concurrentModification(KafkaZnodes.partitionState(states[index - 2].topic, states[index - 2].partition))
+        } catch .multiFailed(_, cause: .noNode(_)) {
+            throw .unknownTopic(name)
         } catch {
             throw .coordination(error)
         }

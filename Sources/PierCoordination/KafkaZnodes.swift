@@ -16,6 +16,10 @@ public enum KafkaZnodes {
     public static func partition(_ topic: String, _ partition: Int32) -> String { "\(partitions(topic))/\(partition)" }
     public static func partitionState(_ topic: String, _ partition: Int32) -> String { "\(self.partition(topic, partition))/state" }
     public static func topicConfig(_ name: String) -> String { "\(topicConfigs)/\(name)" }
+    /// Dynamic broker configs: one node per broker id, and `<default>` for the cluster-wide defaults.
+    public static let brokerConfigs = "/config/brokers"
+    public static let clusterDefaultBrokerEntity = "<default>"
+    public static func brokerConfig(_ entity: String) -> String { "\(brokerConfigs)/\(entity)" }
 
     /// The persistent nodes every cluster has; created once by whichever broker starts first.
     public static let skeleton = [brokerIDs, topics, topicConfigs, "/cluster"]
@@ -112,7 +116,8 @@ public struct PartitionState: Codable, Equatable, Sendable {
     }
 }
 
-/// `/config/topics/<topic>`: the topic's overrides of broker defaults, all values as strings.
+/// `/config/topics/<topic>`: the topic's overrides of broker defaults, all values as strings; the
+/// same shape holds a broker's (or `<default>`'s) dynamic configs in `/config/brokers/<entity>`.
 public struct TopicConfigOverrides: Codable, Equatable, Sendable {
     public var version: Int = 1
     public var config: [String: String]

@@ -79,6 +79,15 @@ public final class BrokerSession {
         return try await connection(host: broker.host, port: Int(broker.port))
     }
 
+    /// A connection to the active controller, as Metadata names it.
+    func controller() async throws -> KafkaConnection {
+        let metadata = try await connection.metadata(topics: [], allowAutoTopicCreation: false)
+        guard let broker = metadata.brokers.first(where: { $0.nodeId == metadata.controllerId }) else {
+            throw ToolFailure("no active controller (Metadata names \(metadata.controllerId))")
+        }
+        return try await connection(host: broker.host, port: Int(broker.port))
+    }
+
     /// A connection to the coordinator of `group`, once it coordinates: right after the group
     /// shards' topic is created, or while a shard moves to a new leader, brokers answer
     /// COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR for a moment, and clients ask again.

@@ -7,6 +7,9 @@ public struct PartitionSummary: Sendable, Equatable {
     public var leader: Int32
     public var replicas: [Int32]
     public var isr: [Int32]
+    /// While the partition is being reassigned: the replicas being added and removed.
+    public var adding: [Int32] = []
+    public var removing: [Int32] = []
     public var logStartOffset: Int64
     public var logEndOffset: Int64
 }
@@ -30,8 +33,11 @@ public struct TopicSummary: Sendable, Equatable {
         var lines = ["Topic: \(name)\tPartitionCount: \(partitions.count)\tReplicationFactor: \(replicationFactor)\tConfigs: \(configs)"]
         for partition in partitions {
             let ids = { (nodes: [Int32]) in nodes.map(String.init).joined(separator: ",") }
+            // kafka-topics' names for a partition being reassigned, shown only then.
+            let moving = partition.adding.isEmpty && partition.removing.isEmpty ? ""
+                : "\tAdding Replicas: \(ids(partition.adding))\tRemoving Replicas: \(ids(partition.removing))"
             lines.append("\tTopic: \(name)\tPartition: \(partition.partition)\tLeader: \(partition.leader)\tReplicas: \(ids(partition.replicas))"
-                + "\tIsr: \(ids(partition.isr))\tLogStartOffset: \(partition.logStartOffset)\tLogEndOffset: \(partition.logEndOffset)")
+                + "\tIsr: \(ids(partition.isr))\(moving)\tLogStartOffset: \(partition.logStartOffset)\tLogEndOffset: \(partition.logEndOffset)")
         }
         return lines.joined(separator: "\n")
     }
@@ -72,11 +78,14 @@ public struct TopicAdmin {
 
     public func describe(_ name: String) async throws -> TopicSummary {
         let (topic, _) = try await session.topic(name)
+        // A broker without reassignments (or no controller right now) shows none: the rest still describes.
+        let moving = (try? await session.controller().partitionReassignments(of: name)) ?? [:]
         var partitions: [PartitionSummary] = []
         for partition in topic.partitions.sorted(by: { $0.partitionIndex < $1.partitionIndex }) {
             let leader = try await session.leader(of: name, partition: partition.partitionIndex)
             partitions.append(PartitionSummary(
                 partition: partition.partitionIndex, leader: partition.leaderId, replicas: partition.replicaNodes, isr: partition.isrNodes,
+                adding: moving[partition.partitionIndex]?.adding ?? [], removing: moving[partition.partitionIndex]?.removing ?? [],
                 logStartOffset: try await leader.listOffsets(topic: name, partition: partition.partitionIndex, .earliest),
                 logEndOffset: try await leader.listOffsets(topic: name, partition: partition.partitionIndex, .latest)))
         }

@@ -121,4 +121,12 @@ import Testing
             try config.apply(["auto.create.topics.enable": "yes"])
         }
     }
+
+    @Test func listenersAreDescribedWithTheirScheme() {
+        #expect(ListenerScheme.named("127.0.0.1:9092") == "PLAINTEXT://127.0.0.1:9092")
+        #expect(ListenerScheme.named("PLAINTEXT://host:1, other:2") == "PLAINTEXT://host:1,PLAINTEXT://other:2")
+        #expect(ListenerScheme.named("[::1]:9093") == "PLAINTEXT://[::1]:9093")
+        #expect(ListenerScheme.named("::1:9093") == "PLAINTEXT://[::1]:9093")
+        #expect(BrokerConfigCatalog.settings.first { $0.definition.name == "listeners" }?.defaultValue == "PLAINTEXT://127.0.0.1:9092")
+    }
 }

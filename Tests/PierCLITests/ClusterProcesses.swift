@@ -236,8 +236,12 @@ final class ClusterProcesses {
         var isr: [Int32]
         var logStartOffset: Int64
         var logEndOffset: Int64
+        /// While the partition is being reassigned.
+        var adding: [Int32] = []
+        var removing: [Int32] = []
         var description: String {
             "partition \(partition): leader \(leader), replicas \(replicas), isr \(isr), offsets \(logStartOffset)..<\(logEndOffset)"
+                + (adding.isEmpty && removing.isEmpty ? "" : ", adding \(adding), removing \(removing)")
         }
     }
 
@@ -259,7 +263,8 @@ final class ClusterProcesses {
                 throw ClusterFailure("unexpected describe line: \(line)")
             }
             return PartitionState(partition: partition, leader: leader, replicas: ids(fields["Replicas"]), isr: ids(fields["Isr"]),
-                                  logStartOffset: start, logEndOffset: end)
+                                  logStartOffset: start, logEndOffset: end, adding: ids(fields["Adding Replicas"]),
+                                  removing: ids(fields["Removing Replicas"]))
         }
     }
 

@@ -39,6 +39,13 @@ extension RealBrokerSuites {
             return report
         }
 
+        /// `sql` run with sqlite3 on every group shard of a broker's data directory, the outputs joined.
+        static func queryEveryShard(_ dataDirectory: URL, _ sql: String) throws -> String {
+            let shards = try FileManager.default.contentsOfDirectory(atPath: dataDirectory.appendingPathComponent("groups").path)
+                .filter { $0.hasSuffix(".sqlite") }
+            return try shards.map { try DataPathClientTests.sqlite(dataDirectory.appendingPathComponent("groups/\($0)"), sql) }.joined()
+        }
+
         static func assignment(_ phase: [String: Any]) -> [String: [Int]] {
             phase["assignment"] as? [String: [Int]] ?? [:]
         }
@@ -113,13 +120,36 @@ extension RealBrokerSuites {
             #expect(second.stop() == 0)
 
             // The query docs/groups.md gives operators.
-            let shards = try FileManager.default.contentsOfDirectory(atPath: second.dataDirectory.appendingPathComponent("groups").path)
-                .filter { $0.hasSuffix(".sqlite") }
-            let rows = try shards.map { shard in
-                try DataPathClientTests.sqlite(second.dataDirectory.appendingPathComponent("groups/\(shard)"),
-                                               "SELECT group_id, topic, partition, committed_offset FROM committed_offsets ORDER BY partition")
-            }.joined()
+            let rows = try Self.queryEveryShard(second.dataDirectory,
+                                                "SELECT group_id, topic, partition, committed_offset FROM committed_offsets ORDER BY partition")
             #expect(rows == "keeper|kept|0|10\nkeeper|kept|1|15\nkeeper|kept|2|20\n")
+        }
+
+        /// Offset metadata as each client sends it comes back as Kafka 4.0 returns it (checked against
+        /// the reference broker): NUL bytes inside or alone, '' and non-ASCII text byte for byte; a null
+        /// commit reads back as '' (Kafka's "no metadata"), which librdkafka shows as None; the
+        /// committed leader epoch round-trips. The shard keeps the full text and null as NULL.
+        @Test(.enabled(if: ExternalTool.mustRun("python3") && ExternalTool.mustRun("sqlite3")),
+              arguments: ["kafka-python", "confluent-kafka", "aiokafka"])
+        func offsetMetadataComesBackByteForByte(library: String) throws {
+            let broker = try Self.broker()
+            let group = "notes-\(library)"
+            let report = try DataPathClientTests.json(try ClientScripts.runPython("offset_metadata.py", [broker.bootstrap, "notes-\(library)",
+                                                                                                         group, library], timeoutSeconds: 120))
+            let sent = try #require(report["sent"] as? [String: String])
+            // kafka-python sends None as a null string; Kafka (and Pier) answer ''.
+            let expected = sent.mapValues { library == "kafka-python" && $0 == "None" ? "''" : $0 }
+            #expect(report["read"] as? [String: String] == expected)
+            #expect(report["admin"] as? [String: String] == expected)
+            #expect(report["offsets"] as? [String: Int] == Dictionary(uniqueKeysWithValues: sent.keys.map { ($0, 10 + Int($0)!) }))
+            if library != "aiokafka" {
+                #expect(report["epochs"] as? [String: Int] == sent.mapValues { _ in 0 })
+            }
+            #expect(broker.stop() == 0)
+            guard library == "kafka-python" else { return }
+            let rows = try Self.queryEveryShard(broker.dataDirectory,
+                                                "SELECT partition, typeof(metadata), hex(metadata) FROM committed_offsets WHERE partition < 5 ORDER BY partition")
+            #expect(rows == "0|text|610062\n1|text|\n2|null|\n3|text|706C61696E\n4|text|00\n")
         }
 
         /// kafka-python and aiokafka: a consumer reads part of a topic, commits and closes; the next

@@ -85,6 +85,92 @@ final class Controller: Sendable {
         }
     }
 
+    /// ElectLeaders: runs the requested election for each partition (every partition of every topic
+    /// when `partitions` is nil) and waits for the writes; nil when this broker is not the active
+    /// controller. With `partitions` nil, partitions that need no election are left out, as Kafka does.
+    func electLeaders(_ type: LeaderElection.ElectionType, partitions: [(topic: String, partitions: [Int32])]?) -> [RequestedElection]? {
+        queue.sync {
+            guard case .active(let epoch, let version) = role else { return nil }
+            let current = snapshot()
+            let live = current.liveBrokerIDs
+            let wanted = partitions ?? current.topics.keys.sorted().map { name in
+                (topic: name, partitions: current.topics[name]!.replicasByPartition.keys.sorted())
+            }
+            var results: [RequestedElection] = []
+            for (name, indexes) in wanted {
+                for partition in indexes {
+                    guard let topic = current.topics[name] else {
+                        results.append(RequestedElection(topic: name, partition: partition, outcome: .unknownTopic))
+                        continue
+                    }
+                    guard let replicas = topic.replicasByPartition[partition], let versioned = topic.partitions[partition] else {
+                        results.append(RequestedElection(topic: name, partition: partition, outcome: .unknownPartition))
+                        continue
+                    }
+                    var refusal: LeaderElection.Refusal?
+                    let written = write(name, partition, from: versioned, epoch: epoch, epochZnodeVersion: version) { state in
+                        switch LeaderElection.requested(type, replicas: replicas, state: state, liveBrokers: live, controllerEpoch: epoch) {
+                        case .success(let decision):
+                            refusal = nil
+                            return decision
+                        case .failure(let reason):
+                            refusal = reason
+                            return nil
+                        }
+                    }
+                    let outcome = RequestedElection.Outcome(written, refusal: refusal)
+                    if partitions == nil, outcome == .refused(.notNeeded) { continue }
+                    results.append(RequestedElection(topic: name, partition: partition, outcome: outcome))
+                }
+            }
+            return results
+        }
+    }
+
+    /// AlterPartitionReassignments: for each partition, a target replica list to move to, or nil to
+    /// cancel the reassignment in progress (`PartitionReassignment.requested`); each topic's changes
+    /// are one write, fenced by this controller's epoch. Nil when this broker is not the active controller.
+    func alterReassignments(_ requests: [(topic: String, partitions: [(partition: Int32, target: [Int32]?)])]) -> [RequestedReassignment]? {
+        queue.sync {
+            guard case .active(let epoch, let version) = role else { return nil }
+            var results: [RequestedReassignment] = []
+            for (name, entries) in requests {
+                let targets = Dictionary(entries.map { ($0.partition, $0.target) }, uniquingKeysWith: { _, last in last })
+                let outcomes = reassign(name, partitions: entries.map(\.partition), epoch: epoch, epochZnodeVersion: version) { partition, current, state, live in
+                    PartitionReassignment.requested(target: targets[partition] ?? nil, current: current, state: state, liveBrokers: live,
+                                                    controllerEpoch: epoch)
+                }
+                results += entries.map { RequestedReassignment(topic: name, partition: $0.partition, outcome: outcomes[$0.partition] ?? .failed("not decided")) }
+            }
+            return results
+        }
+    }
+
+    /// ListPartitionReassignments: the partitions being reassigned among those named (every
+    /// partition when `topics` is nil), read from the store; nil when this broker is not the active controller.
+    func listReassignments(_ topics: [(topic: String, partitions: [Int32])]?) throws(ClusterMetadataError) -> [OngoingReassignment]? {
+        let active = queue.sync { () -> Bool in
+            if case .active = role { return true }
+            return false
+        }
+        guard active else { return nil }
+        let wanted: [(topic: String, partitions: [Int32]?)]
+        if let topics {
+            wanted = topics.map { ($0.topic, $0.partitions) }
+        } else {
+            wanted = try cluster.topicNames().sorted().map { ($0, nil) }
+        }
+        var ongoing: [OngoingReassignment] = []
+        for (name, partitions) in wanted {
+            guard let assignment = try cluster.topic(name) else { continue }
+            for partition in partitions ?? assignment.partitionsBeingReassigned {
+                guard let replicas = assignment.replicaAssignment(partition), replicas.isBeingReassigned else { continue }
+                ongoing.append(OngoingReassignment(topic: name, partition: partition, assignment: replicas))
+            }
+        }
+        return ongoing
+    }
+
     func stop() {
         state.withLock { state in
             state.stopped = true
@@ -180,16 +266,93 @@ final class Controller: Sendable {
                 }
                 guard case .active = role else { return }  // fenced meanwhile
             }
+            let moving = topic.assignment.partitionsBeingReassigned
+            guard !moving.isEmpty else { continue }
+            // A target replica that joined the ISR may complete its reassignment (a new controller resumes them here).
+            reassign(name, partitions: moving, epoch: epoch, epochZnodeVersion: version) { _, current, state, live in
+                .success(PartitionReassignment.advanced(current: current, state: state, liveBrokers: live, controllerEpoch: epoch))
+            }
+            guard case .active = role else { return }
         }
+    }
+
+    /// Decides each partition's reassignment step from a fresh read of the topic's assignment and the
+    /// partitions' states, and writes the topic's steps in one multi fenced by the controller epoch;
+    /// a conflicting write (a leader's ISR change, CreatePartitions) makes it decide again.
+    @discardableResult
+    private func reassign(
+        _ name: String, partitions: [Int32], epoch: Int32, epochZnodeVersion: Int32,
+        decide: (Int32, PartitionReplicas, PartitionState, Set<Int32>) -> Result<PartitionReassignment.Step?, PartitionReassignment.Refusal>
+    ) -> [Int32: RequestedReassignment.Outcome] {
+        func all(_ outcome: RequestedReassignment.Outcome) -> [Int32: RequestedReassignment.Outcome] {
+            Dictionary(partitions.map { ($0, outcome) }, uniquingKeysWith: { first, _ in first })
+        }
+        for _ in 0..<Self.conflictRetries {
+            var outcomes: [Int32: RequestedReassignment.Outcome] = [:]
+            var updated: TopicAssignment
+            var expectedVersion: Int32
+            var states: [PartitionStateUpdate] = []
+            var steps: [(Int32, PartitionReassignment.Step)] = []
+            do {
+                guard let (assignment, version) = try cluster.versionedTopic(name) else { return all(.unknownTopic) }
+                (updated, expectedVersion) = (assignment, version)
+                let live = Set(try cluster.brokerIDs(watch: nil))
+                for partition in partitions where outcomes[partition] == nil {
+                    guard let current = assignment.replicaAssignment(partition), let (state, stateVersion) = try cluster.partitionState(name, partition) else {
+                        outcomes[partition] = .unknownPartition
+                        continue
+                    }
+                    switch decide(partition, current, state, live) {
+                    case .failure(let refusal):
+                        outcomes[partition] = .refused(refusal)
+                    case .success(nil):
+                        outcomes[partition] = .accepted
+                    case .success(let step?):
+                        outcomes[partition] = .accepted
+                        updated.setReplicaAssignment(step.assignment, for: partition)
+                        states.append(PartitionStateUpdate(topic: name, partition: partition, state: step.state, expectedVersion: stateVersion))
+                        steps.append((partition, step))
+                    }
+                }
+            } catch {
+                return all(.failed("reading the topic failed: \(error)"))
+            }
+            guard !states.isEmpty else { return outcomes }
+            do {
+                try cluster.updateAssignment(name, updated, expectedVersion: expectedVersion, states: states, fencedBy: epochZnodeVersion)
+                for (partition, step) in steps {
+                    logger.notice("partition reassignment", metadata: [
+                        "partition": "\(name)-\(partition)", "replicas": "\(step.assignment.replicas)", "adding": "\(step.assignment.adding)",
+                        "removing": "\(step.assignment.removing)", "leader": "\(step.state.leader)", "leader_epoch": "\(step.state.leaderEpoch)",
+                        "isr": "\(step.state.isr)", "reason": "\(step.reason.rawValue)", "controller_epoch": "\(epoch)",
+                    ])
+                }
+                return outcomes
+            } catch .concurrentModification(_) {
+                continue
+            } catch .controllerFenced {
+                logger.warning("another controller was elected; stepping down", metadata: ["node": "\(nodeID)"])
+                stepDown()
+                runCampaign()
+                return all(.notController)
+            } catch .unknownTopic(_) {
+                return all(.unknownTopic)
+            } catch {
+                logger.error("writing a partition reassignment failed", metadata: ["topic": "\(name)", "error": "\(error)"])
+                return all(.failed("\(error)"))
+            }
+        }
+        return all(.failed("the topic kept changing under \(Self.conflictRetries) attempts"))
     }
 
     /// Decides from the state held, writes with compare-and-set, and on a conflict decides again
     /// from a fresh read; a fenced write ends this controller's term.
+    @discardableResult
     private func write(_ topic: String, _ partition: Int32, from held: VersionedPartitionState, epoch: Int32, epochZnodeVersion: Int32,
-                       decide: (PartitionState) -> LeaderElection.Decision?) {
+                       decide: (PartitionState) -> LeaderElection.Decision?) -> PartitionStateWrite {
         var current = held
         for _ in 0..<Self.conflictRetries {
-            guard let decision = decide(current.state) else { return }
+            guard let decision = decide(current.state) else { return .unchanged }
             do {
                 let update = PartitionStateUpdate(topic: topic, partition: partition, state: decision.state, expectedVersion: current.version)
                 _ = try cluster.updatePartitionStates([update], fencedBy: epochZnodeVersion)
@@ -197,21 +360,22 @@ final class Controller: Sendable {
                     "partition": "\(topic)-\(partition)", "leader": "\(decision.state.leader)", "leader_epoch": "\(decision.state.leaderEpoch)",
                     "isr": "\(decision.state.isr)", "reason": "\(decision.reason.rawValue)", "controller_epoch": "\(epoch)",
                 ])
-                return
+                return .written
             } catch .concurrentModification(_) {
-                guard let fresh = try? cluster.partitionState(topic, partition) else { return }
+                guard let fresh = try? cluster.partitionState(topic, partition) else { return .failed("re-reading the partition state failed") }
                 current = VersionedPartitionState(state: fresh.state, version: fresh.version)
             } catch .controllerFenced {
                 logger.warning("another controller was elected; stepping down", metadata: ["node": "\(nodeID)"])
                 stepDown()
                 runCampaign()
-                return
+                return .fenced
             } catch .unknownTopic(_) {
-                return  // deleted meanwhile
+                return .topicGone  // deleted meanwhile
             } catch {
                 logger.error("writing a partition state failed", metadata: ["partition": "\(topic)-\(partition)", "error": "\(error)"])
-                return
+                return .failed("\(error)")
             }
         }
+        return .failed("the partition state kept changing under \(Self.conflictRetries) attempts")
     }
 }

@@ -15,6 +15,26 @@ enum LeaderElection {
         case inSyncReplicaReturned = "an in-sync replica returned to a leaderless partition"
         case unclean = "unclean election: no in-sync replica is alive"
         case preferredReplica = "preferred replica is in sync again"
+        case requestedPreferred = "preferred election requested (ElectLeaders)"
+        case requestedUnclean = "unclean election requested (ElectLeaders)"
+    }
+
+    /// ElectLeaders' `election_type`: its wire values are Kafka's.
+    enum ElectionType: Int8, Sendable, Equatable {
+        /// Leadership to the first replica of the assignment, if it is live and in sync.
+        case preferred = 0
+        /// A leader for a leaderless partition: an in-sync replica if one is live, else any live replica.
+        case unclean = 1
+    }
+
+    /// Why a requested election changes nothing; each is one of Kafka's per-partition errors.
+    enum Refusal: Error, Sendable, Equatable {
+        /// ELECTION_NOT_NEEDED: the preferred replica leads already (preferred), or there is a live leader (unclean).
+        case notNeeded
+        /// PREFERRED_LEADER_NOT_AVAILABLE: the preferred replica is down or out of sync.
+        case preferredLeaderNotAvailable
+        /// ELIGIBLE_LEADERS_NOT_AVAILABLE: no replica of the partition is live.
+        case eligibleLeadersNotAvailable
     }
 
     struct Decision: Sendable, Equatable {
@@ -68,5 +88,33 @@ enum LeaderElection {
         next.leaderEpoch = state.leaderEpoch + 1
         next.controllerEpoch = controllerEpoch
         return Decision(state: next, reason: .preferredReplica)
+    }
+
+    /// What an operator's ElectLeaders asks for one partition, as Kafka's controller decides it:
+    /// a preferred election moves leadership to the first replica when it is live and in sync; an
+    /// unclean one gives a leaderless partition (or one whose leader is gone) a leader, in sync if it
+    /// can, else any live replica whatever the topic's `unclean.leader.election.enable`.
+    static func requested(
+        _ type: ElectionType, replicas: [Int32], state: PartitionState, liveBrokers: Set<Int32>, controllerEpoch: Int32
+    ) -> Result<Decision, Refusal> {
+        switch type {
+        case .preferred:
+            guard let preferred = replicas.first, preferred != state.leader else { return .failure(.notNeeded) }
+            guard var decision = towardPreferredReplica(replicas: replicas, state: state, liveBrokers: liveBrokers,
+                                                        controllerEpoch: controllerEpoch) else {
+                return .failure(.preferredLeaderNotAvailable)
+            }
+            decision.reason = .requestedPreferred
+            return .success(decision)
+        case .unclean:
+            if state.leader >= 0, liveBrokers.contains(state.leader) { return .failure(.notNeeded) }
+            guard var decision = afterBrokerChange(replicas: replicas, state: state, liveBrokers: liveBrokers, uncleanAllowed: true,
+                                                   controllerEpoch: controllerEpoch),
+                  decision.state.leader >= 0 else {
+                return .failure(.eligibleLeadersNotAvailable)
+            }
+            decision.reason = .requestedUnclean
+            return .success(decision)
+        }
     }
 }

@@ -61,6 +61,7 @@ final class MetadataWatcher: Sendable {
     func start() {
         queue.sync {
             readBrokers()
+            readBrokerConfigs()
             readTopicNames()
         }
     }
@@ -71,6 +72,7 @@ final class MetadataWatcher: Sendable {
         queue.async { [self] in
             state.withLock { $0.armed.removeAll() }
             readBrokers()
+            readBrokerConfigs()
             readTopicNames()
             let names = state.withLock { Array($0.snapshot.topics.keys) }
             for name in names { readTopic(name) }
@@ -107,6 +109,18 @@ final class MetadataWatcher: Sendable {
             let listeners = listeners.withLock { $0 }
             listeners.observer?.brokersChanged(brokers)
             listeners.brokersChanged(snapshot)
+        }
+    }
+
+    /// This broker's dynamic configs and the cluster-wide defaults, which topics' defaults come from.
+    private func readBrokerConfigs() {
+        readBrokerConfig(String(nodeID)) { [topics] in topics.dynamicBrokerConfigChanged(perBroker: $0) }
+        readBrokerConfig(KafkaZnodes.clusterDefaultBrokerEntity) { [topics] in topics.dynamicBrokerConfigChanged(clusterDefault: $0) }
+    }
+
+    private func readBrokerConfig(_ entity: String, _ apply: @escaping @Sendable ([String: String]) -> Void) {
+        attempt("data:" + KafkaZnodes.brokerConfig(entity), retry: { $0.readBrokerConfig(entity, apply) }) { watch throws(ClusterMetadataError) in
+            apply(try cluster.brokerConfig(entity, watch: watch))
         }
     }
 

@@ -21,9 +21,12 @@ enum BrokerConfigCatalog {
     private static let parsedSettings: [Setting] = [
         parsed("node.id", .int, setBy: ["node.id", "broker.id"], "This broker's id.") { String($0.nodeID) },
         parsed("broker.id", .int, setBy: ["node.id", "broker.id"], "This broker's id (the older name of node.id).") { String($0.nodeID) },
-        parsed("listeners", .list, "Address the Kafka listener binds; port 0 picks a free one.") { $0.settings["listeners"] ?? "\($0.listenerHost):\($0.listenerPort)" },
+        // Described with their scheme, as Kafka describes them (tools split on "://").
+        parsed("listeners", .list, "Address the Kafka listener binds; port 0 picks a free one.") { configuration in
+            configuration.settings["listeners"].map(ListenerScheme.named) ?? ListenerScheme.named("\(configuration.listenerHost):\(configuration.listenerPort)")
+        },
         parsed("advertised.listeners", .list, "Address clients are told to connect to; unset: the bound listener.") { configuration in
-            configuration.settings["advertised.listeners"]
+            configuration.settings["advertised.listeners"].map(ListenerScheme.named)
         },
         parsed("log.dirs", .list, setBy: ["log.dirs", "log.dir"], "Directory of the partitions and the coordination database.") { $0.dataDirectory },
         parsed("coordination", .string, setBy: ["coordination", "zookeeper.connect"],
@@ -94,8 +97,10 @@ enum BrokerConfigCatalog {
         },
     ]
 
-    /// Broker settings that are topics' defaults (`log.retention.ms` for `retention.ms`, ...).
-    private static let topicDefaults: [Setting] = TopicConfigCatalog.definitions.compactMap { topic -> Setting? in
+    /// Broker settings that are topics' defaults (`log.retention.ms` for `retention.ms`, ...), for the
+    /// topic settings Pier acts on. The synonyms of those it only stores (`log.cleaner.*`, ...) still
+    /// supply a topic's default when the properties file sets them, but are not Pier's broker settings.
+    private static let topicDefaults: [Setting] = TopicConfigCatalog.implemented.compactMap { topic -> Setting? in
         guard let name = topic.brokerSynonym else { return nil }
         let definition = ConfigDefinition(name, topic.type, default: topic.defaultValue,
                                           documentation: "Default of the topic setting \(topic.name): \(topic.documentation)")

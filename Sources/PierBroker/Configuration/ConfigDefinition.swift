@@ -50,6 +50,34 @@ func atLeast(_ minimum: Int64, _ name: String) -> @Sendable (String) -> String? 
     { value in (Int64(value) ?? minimum) < minimum ? "\(name) must be at least \(minimum), not \(value)" : nil }
 }
 
+func integerWithin(_ range: ClosedRange<Int64>, _ name: String) -> @Sendable (String) -> String? {
+    { value in
+        guard let number = Int64(value), !range.contains(number) else { return nil }
+        return "\(name) must be in [\(range.lowerBound), \(range.upperBound)], not \(value)"
+    }
+}
+
+func numberWithin(_ range: ClosedRange<Double>, _ name: String) -> @Sendable (String) -> String? {
+    { value in
+        guard let number = Double(value), !range.contains(number) else { return nil }
+        return "\(name) must be in [\(range.lowerBound), \(range.upperBound)], not \(value)"
+    }
+}
+
+/// Kafka's throttled-replica lists: empty, the literal '*', or `partition:broker` pairs.
+func throttledReplicas(_ name: String) -> @Sendable (String) -> String? {
+    { value in
+        let items = ConfigList.items(of: value)
+        if items == ["*"] { return nil }
+        let wellFormed = items.allSatisfy { item in
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+            return parts.count == 2 && parts.allSatisfy { Int32($0.trimmingCharacters(in: .whitespaces)) != nil }
+        }
+        return wellFormed ? nil
+            : "\(name) must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],..."
+    }
+}
+
 func oneOf(_ allowed: [String], _ name: String) -> @Sendable (String) -> String? {
     { value in allowed.contains(value) ? nil : "\(name) must be one of \(allowed.joined(separator: ", ")), not '\(value)'" }
 }

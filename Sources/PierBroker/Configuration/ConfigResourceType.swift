@@ -1,5 +1,5 @@
 /// The kinds of resource DescribeConfigs, AlterConfigs and IncrementalAlterConfigs name, numbered
-/// as on the wire. Pier configures topics and describes its (static) broker settings.
+/// as on the wire. Pier configures topics and brokers (the broker settings that change at run time).
 enum ConfigResourceType: Int8, Sendable {
     case topic = 2
     case broker = 4
@@ -24,19 +24,6 @@ enum BrokerResourceName: Equatable, Sendable {
             throw TopicProblem(.invalidRequest, "unexpected broker id \(id): this broker is \(nodeID) (or use an empty name for cluster defaults)")
         }
         self = .thisBroker
-    }
-}
-
-extension BrokerResourceName {
-    /// Why AlterConfigs / IncrementalAlterConfigs refuse a broker resource: Pier reads its broker
-    /// settings once at start, so there is nothing to alter at run time.
-    static func alterationRefusal(_ name: String, nodeID: Int32) -> TopicProblem {
-        do {
-            _ = try BrokerResourceName(name, nodeID: nodeID)
-        } catch {
-            return error
-        }
-        return TopicProblem(.invalidRequest, "broker configs are static in Pier: set them in the properties file or on the pier serve command line and restart")
     }
 }
 

@@ -18,8 +18,12 @@ struct IncrementalConfigChange: Sendable, Equatable {
     /// The overrides after `changes`. `effectiveWithoutOverride` gives a setting's value when the
     /// topic does not override it, which APPEND and SUBTRACT start from. The result is not yet
     /// validated: the caller checks it as a whole, as AlterConfigs does.
+    /// `listSettingNamed` finds the definition APPEND and SUBTRACT check is a list: a topic setting,
+    /// or for a broker resource the topic setting a broker setting supplies.
     static func apply(
-        _ changes: [IncrementalConfigChange], to overrides: [String: String], effectiveWithoutOverride: (String) -> String?
+        _ changes: [IncrementalConfigChange], to overrides: [String: String],
+        listSettingNamed: (String) -> ConfigDefinition? = { TopicConfigCatalog.byName[$0] },
+        effectiveWithoutOverride: (String) -> String?
     ) throws(TopicProblem) -> [String: String] {
         var seen: Set<String> = []
         for change in changes where !seen.insert(change.name).inserted {
@@ -34,8 +38,8 @@ struct IncrementalConfigChange: Sendable, Equatable {
             case .delete:
                 result[change.name] = nil
             case .append, .subtract:
-                guard let definition = TopicConfigCatalog.byName[change.name] else {
-                    throw TopicProblem(.invalidConfig, "unknown topic config '\(change.name)'")
+                guard let definition = listSettingNamed(change.name) else {
+                    throw TopicProblem(.invalidConfig, "unknown config '\(change.name)'")
                 }
                 guard definition.type == .list else {
                     let verb = change.operation == .append ? "APPEND" : "SUBTRACT"

@@ -1,6 +1,10 @@
 /// Where a setting's effective value came from, numbered as Kafka's DescribeConfigs reports it.
 enum ConfigSource: Int8, Sendable {
     case topicOverride = 1
+    /// This broker's dynamic config (`/config/brokers/<id>`).
+    case dynamicBrokerConfig = 2
+    /// The cluster-wide dynamic default (`/config/brokers/<default>`).
+    case dynamicDefaultBrokerConfig = 3
     case staticBrokerConfig = 4
     case defaultConfig = 5
 }
@@ -32,12 +36,16 @@ struct TopicConfiguration: Sendable, Equatable {
     }
 
     init(overrides: [String: String], brokerDefaults: [String: String]) {
+        self.init(overrides: overrides, brokerLayers: BrokerConfigLayers(staticSettings: brokerDefaults))
+    }
+
+    init(overrides: [String: String], brokerLayers: BrokerConfigLayers) {
         entries = TopicConfigCatalog.definitions.map { definition in
             if let value = overrides[definition.name] {
                 return Entry(name: definition.name, value: value, source: .topicOverride)
             }
-            if let synonym = definition.brokerSynonym, let value = brokerDefaults[synonym] {
-                return Entry(name: definition.name, value: value, source: .staticBrokerConfig)
+            if let synonym = definition.brokerSynonym, let (value, source) = brokerLayers.effective(synonym) {
+                return Entry(name: definition.name, value: value, source: source)
             }
             return Entry(name: definition.name, value: definition.defaultValue, source: .defaultConfig)
         }.sorted { $0.name < $1.name }

@@ -34,18 +34,24 @@ struct AlterConfigsHandler {
         switch ConfigResourceType(rawValue: resource.resourceType) {
         case .topic:
             if let problem = TopicName.problem(with: resource.resourceName) { throw TopicProblem(.invalidTopicException, problem) }
-            var overrides: [String: String] = [:]
-            for config in resource.configs {
-                guard let value = config.value else { throw TopicProblem(.invalidRequest, "config '\(config.name)' has no value") }
-                guard overrides.updateValue(value, forKey: config.name) == nil else {
-                    throw TopicProblem(.invalidRequest, "config '\(config.name)' appears more than once")
-                }
-            }
-            try context.topics.setConfig(resource.resourceName, overrides: overrides, validateOnly: validateOnly)
+            try context.topics.setConfig(resource.resourceName, overrides: try Self.settings(resource), validateOnly: validateOnly)
         case .broker:
-            throw BrokerResourceName.alterationRefusal(resource.resourceName, nodeID: context.nodeID)
+            let replacement = try Self.settings(resource)
+            try BrokerConfigAlteration(context: context).alter(resourceName: resource.resourceName, validateOnly: validateOnly) { _ in replacement }
         case .brokerLogger, .clientMetrics, .group, nil:
             throw TopicProblem(.invalidRequest, "Pier alters topic (2) configs, not resource type \(resource.resourceType)")
         }
+    }
+
+    /// The settings given, each once and with a value: they replace the resource's whole set.
+    private static func settings(_ resource: AlterConfigsRequest.AlterConfigsResource) throws(TopicProblem) -> [String: String] {
+        var settings: [String: String] = [:]
+        for config in resource.configs {
+            guard let value = config.value else { throw TopicProblem(.invalidRequest, "config '\(config.name)' has no value") }
+            guard settings.updateValue(value, forKey: config.name) == nil else {
+                throw TopicProblem(.invalidRequest, "config '\(config.name)' appears more than once")
+            }
+        }
+        return settings
     }
 }

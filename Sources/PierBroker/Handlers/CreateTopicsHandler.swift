@@ -67,7 +67,7 @@ struct CreateTopicsHandler {
         var result = CreateTopicsResponse.CreatableTopicResult(name: view.name, topicId: KafkaUUID(view.topicID), errorMessage: nil)
         result.numPartitions = Int32(view.partitionCount)
         result.replicationFactor = Int16(view.partitions.values.first?.replicas.count ?? 0)
-        result.configs = ConfigDescription.topic(view.configuration, brokerDefaults: context.topics.brokerDefaults).map { entry in
+        result.configs = ConfigDescription.topic(view.configuration, brokerLayers: context.topics.brokerLayers).map { entry in
             CreateTopicsResponse.CreatableTopicConfigs(
                 name: entry.name, value: entry.value, readOnly: entry.readOnly, configSource: entry.source.rawValue, isSensitive: entry.isSensitive
             )

@@ -34,12 +34,11 @@ struct DescribeConfigsHandler {
         case .topic:
             if let problem = TopicName.problem(with: resource.resourceName) { throw TopicProblem(.invalidTopicException, problem) }
             let view = try context.topics.currentView(resource.resourceName)
-            return ConfigDescription.topic(view.configuration, brokerDefaults: context.topics.brokerDefaults, names: names)
+            return ConfigDescription.topic(view.configuration, brokerLayers: context.topics.brokerLayers, names: names)
         case .broker:
             switch try BrokerResourceName(resource.resourceName, nodeID: context.nodeID) {
-            case .thisBroker: return ConfigDescription.broker(context.configuration, names: names)
-            // Cluster defaults are Kafka's dynamic broker settings, which Pier does not have.
-            case .clusterDefault: return []
+            case .thisBroker: return ConfigDescription.broker(context.configuration, layers: context.topics.brokerLayers, names: names)
+            case .clusterDefault: return ConfigDescription.clusterDefaults(context.topics.brokerLayers, names: names)
             }
         case .brokerLogger, .clientMetrics, .group, nil:
             throw TopicProblem(.invalidRequest, "Pier describes topic (2) and broker (4) configs, not resource type \(resource.resourceType)")

@@ -34,21 +34,30 @@ struct IncrementalAlterConfigsHandler {
         switch ConfigResourceType(rawValue: resource.resourceType) {
         case .topic:
             if let problem = TopicName.problem(with: resource.resourceName) { throw TopicProblem(.invalidTopicException, problem) }
-            var changes: [IncrementalConfigChange] = []
-            for config in resource.configs {
-                guard let operation = IncrementalConfigChange.Operation(rawValue: config.configOperation) else {
-                    throw TopicProblem(.invalidRequest, "unknown config operation \(config.configOperation) for '\(config.name)'")
-                }
-                changes.append(IncrementalConfigChange(name: config.name, operation: operation, value: config.value))
-            }
+            let changes = try Self.changes(resource)
             let defaults = context.topics.configuration(overrides: [:])
             try context.topics.editConfig(resource.resourceName, validateOnly: validateOnly) { current throws(TopicProblem) in
                 try IncrementalConfigChange.apply(changes, to: current) { defaults[$0] }
             }
         case .broker:
-            throw BrokerResourceName.alterationRefusal(resource.resourceName, nodeID: context.nodeID)
+            let changes = try Self.changes(resource)
+            let layers = context.topics.brokerLayers
+            try BrokerConfigAlteration(context: context).alter(resourceName: resource.resourceName, validateOnly: validateOnly) { current throws(TopicProblem) in
+                try IncrementalConfigChange.apply(changes, to: current, listSettingNamed: { BrokerConfigLayers.dynamicallyAlterable[$0] }) {
+                    layers.effective($0)?.value
+                }
+            }
         case .brokerLogger, .clientMetrics, .group, nil:
             throw TopicProblem(.invalidRequest, "Pier alters topic (2) configs, not resource type \(resource.resourceType)")
+        }
+    }
+
+    private static func changes(_ resource: IncrementalAlterConfigsRequest.AlterConfigsResource) throws(TopicProblem) -> [IncrementalConfigChange] {
+        try resource.configs.map { config throws(TopicProblem) in
+            guard let operation = IncrementalConfigChange.Operation(rawValue: config.configOperation) else {
+                throw TopicProblem(.invalidRequest, "unknown config operation \(config.configOperation) for '\(config.name)'")
+            }
+            return IncrementalConfigChange(name: config.name, operation: operation, value: config.value)
         }
     }
 }

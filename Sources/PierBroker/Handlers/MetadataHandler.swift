@@ -59,16 +59,16 @@ struct MetadataHandler {
         }
         var topic = MetadataResponse.MetadataResponseTopic(name: name, topicId: KafkaUUID(view.topicID), isInternal: name == GroupShardJournal.topic)
         topic.partitions = view.partitions.sorted { $0.key < $1.key }.map { partition, details in
-            guard let state = details.state else {
+            let reported = ReportedPartition(details, liveBrokers: liveBrokers)
+            guard details.state != nil else {
                 return MetadataResponse.MetadataResponsePartition(
-                    errorCode: ErrorCode.leaderNotAvailable.rawValue, partitionIndex: partition, leaderId: -1, replicaNodes: details.replicas
+                    errorCode: ErrorCode.leaderNotAvailable.rawValue, partitionIndex: partition, leaderId: -1, replicaNodes: reported.replicas
                 )
             }
-            let leaderIsLive = liveBrokers.contains(state.leader)
             return MetadataResponse.MetadataResponsePartition(
-                errorCode: leaderIsLive ? ErrorCode.noError.rawValue : ErrorCode.leaderNotAvailable.rawValue,
-                partitionIndex: partition, leaderId: leaderIsLive ? state.leader : -1, leaderEpoch: state.leaderEpoch,
-                replicaNodes: details.replicas, isrNodes: state.isr, offlineReplicas: details.replicas.filter { !liveBrokers.contains($0) }
+                errorCode: reported.leaderIsLive ? ErrorCode.noError.rawValue : ErrorCode.leaderNotAvailable.rawValue,
+                partitionIndex: partition, leaderId: reported.leader, leaderEpoch: reported.leaderEpoch,
+                replicaNodes: reported.replicas, isrNodes: reported.isr, offlineReplicas: reported.offlineReplicas
             )
         }
         return topic

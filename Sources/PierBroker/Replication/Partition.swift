@@ -93,16 +93,21 @@ struct Partition: Sendable, Equatable {
     // MARK: Events
 
     /// The coordination store's state for the partition was (re)read. Versions at or below the one
-    /// already applied change nothing, so the watcher may repeat itself. `logEndOffset` is the log's
-    /// as it is now (a new leader epoch starts there); nil keeps the one last reported.
+    /// already applied change nothing, so the watcher may repeat itself, except that the version
+    /// applied may come again with another replica set: a reassignment writes the topic's assignment
+    /// and the state together, and the watcher may deliver the state before the assignment.
+    /// `logEndOffset` is the log's as it is now (a new leader epoch starts there); nil keeps the one last reported.
     mutating func stateRead(replicas: [Int32], state: PartitionState, znodeVersion: Int32, logEndOffset current: Int64? = nil, now: Int64) -> [Action] {
-        guard self.state == nil || znodeVersion > self.znodeVersion else { return [] }
+        guard self.state == nil || znodeVersion > self.znodeVersion || (znodeVersion == self.znodeVersion && replicas != self.replicas) else {
+            return []
+        }
         if let current { logEndOffset = current }
         let previous = role
         self.replicas = replicas
         self.state = state
+        // An ISR write in flight stays in flight when only the replica set came again.
+        if znodeVersion != self.znodeVersion { pendingISR = nil }
         self.znodeVersion = znodeVersion
-        pendingISR = nil
         guard replicas.contains(localBroker), state.leader >= 0 else {
             role = .none
             leadingSinceEpoch = nil
@@ -111,16 +116,18 @@ struct Partition: Sendable, Equatable {
             return []
         }
         if state.leader == localBroker {
-            if previous == .leader(epoch: state.leaderEpoch) { return advanceHighWatermark() }
+            if previous == .leader(epoch: state.leaderEpoch) {
+                // Same epoch, other replicas: followers that joined start unknown, those removed are forgotten.
+                followers = followerProgress(of: replicas, keeping: followers, now: now)
+                return advanceHighWatermark()
+            }
             // A new leader does not know where its followers are; it gives each the full lag time to
             // show up. A leader in a new epoch keeps what it knows of the followers it had.
             let known = isLeader ? followers : [:]
             if !isLeader { leadingSinceEpoch = state.leaderEpoch }
             role = .leader(epoch: state.leaderEpoch)
             leaderEpochStartOffset = logEndOffset
-            followers = Dictionary(uniqueKeysWithValues: replicas.filter { $0 != localBroker }.map {
-                ($0, known[$0] ?? FollowerProgress(logEndOffset: nil, lastCaughtUpMilliseconds: now, previousFetchLeaderLogEnd: 0, previousFetchMilliseconds: now))
-            })
+            followers = followerProgress(of: replicas, keeping: known, now: now)
             var actions: [Action] = []
             if case .follower = previous { actions.append(.stopFetching) }
             actions.append(.recordLeaderEpoch(state.leaderEpoch, startOffset: logEndOffset))
@@ -132,6 +139,14 @@ struct Partition: Sendable, Equatable {
         guard previous != following else { return [] }
         role = following
         return [.startFetching(from: state.leader, epoch: state.leaderEpoch)]
+    }
+
+    /// Each follower among `replicas` with what `known` says of it, or an unknown position and the
+    /// full lag time from `now` to show up.
+    private func followerProgress(of replicas: [Int32], keeping known: [Int32: FollowerProgress], now: Int64) -> [Int32: FollowerProgress] {
+        Dictionary(uniqueKeysWithValues: replicas.filter { $0 != localBroker }.map {
+            ($0, known[$0] ?? FollowerProgress(logEndOffset: nil, lastCaughtUpMilliseconds: now, previousFetchLeaderLogEnd: 0, previousFetchMilliseconds: now))
+        })
     }
 
     /// An append to this (leading) replica's log committed; `logEndOffset` is the log end after it.

@@ -87,7 +87,9 @@ final class ReplicaManager: PartitionStateObserver, Sendable {
         replica.configuration.withLock { $0 = configuration }
         // The same version again (the watcher after this broker's own ISR write, a config change, a
         // request that read the store itself) changes nothing and wakes nobody.
-        if let known = replica.machine.withLock({ $0.state == nil ? nil : $0.znodeVersion }), known >= znodeVersion { return }
+        // The same version with another replica set is a reassignment whose state arrived before its assignment.
+        if let (known, knownReplicas) = replica.machine.withLock({ $0.state == nil ? nil : ($0.znodeVersion, $0.replicas) }),
+           known > znodeVersion || (known == znodeVersion && knownReplicas == assigned) { return }
         let log = replica.log
         apply(to: partition, replica) { machine, now in
             machine.stateRead(replicas: assigned, state: state, znodeVersion: znodeVersion, logEndOffset: log.logEndOffset, now: now)

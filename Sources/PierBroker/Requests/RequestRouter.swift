@@ -98,6 +98,16 @@ struct RequestRouter: Sendable {
                 return encode(try await DeleteRecordsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .offsetForLeaderEpoch(let request):
                 return encode(try await OffsetForLeaderEpochHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .electLeaders(let request):
+                return encode(try await ElectLeadersHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .alterPartitionReassignments(let request):
+                return encode(try await AlterPartitionReassignmentsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .listPartitionReassignments(let request):
+                return encode(try await ListPartitionReassignmentsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .describeTopicPartitions(let request):
+                return encode(try await DescribeTopicPartitionsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+            case .describeLogDirs(let request):
+                return encode(try await DescribeLogDirsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .describeCluster(let request):
                 return encode(try await DescribeClusterHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             default:

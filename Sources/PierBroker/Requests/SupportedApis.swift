@@ -30,6 +30,12 @@ enum SupportedApis {
         .createPartitions: 0...3,
         .incrementalAlterConfigs: 0...1,
         .describeCluster: 0...1,
+        .electLeaders: 0...2,
+        .alterPartitionReassignments: 0...0,
+        .listPartitionReassignments: 0...0,
+        // v0 went with Kafka 4 (KIP-896).
+        .describeLogDirs: 1...4,
+        .describeTopicPartitions: 0...0,
         // v0-1 lack current_leader_epoch; Kafka 4 dropped them too.
         .offsetForLeaderEpoch: 2...4,
     ]

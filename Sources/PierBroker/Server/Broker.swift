@@ -138,6 +138,7 @@ public final class Broker: Sendable {
         let watcher = MetadataWatcher(cluster: cluster, topics: context.topics, registry: registry, nodeID: configuration.nodeID, logger: logger)
         let controller = Controller(cluster: cluster, nodeID: configuration.nodeID, configuration: configuration, topics: context.topics,
                                     snapshot: { watcher.snapshot }, session: { session.current }, logger: logger)
+        context.controllerLink.attach(controller)
         watcher.setListeners { listeners in
             listeners.observer = replicas
             listeners.brokersChanged = { controller.brokersChanged($0) }

@@ -25,6 +25,8 @@ struct BrokerContext: Sendable {
     let storageThreads: NIOThreadPool
     let logger: Logger
     var metrics: BrokerMetrics = .disabled
+    /// This broker's controller, for the admin requests only the active controller answers.
+    let controllerLink = ControllerLink()
 
     /// Runs a blocking storage or coordination call on the storage threads.
     func blocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {

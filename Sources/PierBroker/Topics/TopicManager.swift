@@ -14,8 +14,10 @@ final class TopicManager: Sendable {
     let cluster: ClusterMetadata
     let registry: PartitionRegistry
     let nodeID: Int32
-    /// Broker settings that supply topic defaults (`log.retention.ms`, ...).
-    let brokerDefaults: [String: String]
+    /// Broker settings from the properties file and command line.
+    private let staticSettings: [String: String]
+    /// Dynamic broker configs as the metadata watcher (or an alteration through this broker) last read them.
+    private let dynamicSettings = Mutex<(perBroker: [String: String], clusterDefault: [String: String])>(([:], [:]))
     let defaultPartitions: Int32
     let defaultReplicationFactor: Int16
     private let logger: Logger
@@ -26,7 +28,7 @@ final class TopicManager: Sendable {
         self.cluster = cluster
         self.registry = registry
         self.nodeID = configuration.nodeID
-        self.brokerDefaults = configuration.settings
+        self.staticSettings = configuration.settings
         self.defaultPartitions = configuration.defaultPartitions
         self.defaultReplicationFactor = configuration.defaultReplicationFactor
         self.logger = logger
@@ -77,7 +79,28 @@ final class TopicManager: Sendable {
     }
 
     func configuration(overrides: [String: String]) -> TopicConfiguration {
-        TopicConfiguration(overrides: overrides, brokerDefaults: brokerDefaults)
+        TopicConfiguration(overrides: overrides, brokerLayers: brokerLayers)
+    }
+
+    /// Where topic defaults come from: dynamic broker configs over the static settings.
+    var brokerLayers: BrokerConfigLayers {
+        let dynamic = dynamicSettings.withLock { $0 }
+        return BrokerConfigLayers(dynamicPerBroker: dynamic.perBroker, dynamicClusterDefault: dynamic.clusterDefault, staticSettings: staticSettings)
+    }
+
+    /// Broker settings that supply topic defaults (`log.retention.ms`, ...), dynamic ones included.
+    var brokerDefaults: [String: String] { brokerLayers.merged }
+
+    /// Dynamic broker configs changed (this broker's or the cluster default, by any broker): cached
+    /// views were built with the old defaults, so they go and are read again on next use.
+    func dynamicBrokerConfigChanged(perBroker: [String: String]? = nil, clusterDefault: [String: String]? = nil) {
+        let changed = dynamicSettings.withLock { current -> Bool in
+            let before = current
+            if let perBroker { current.perBroker = perBroker }
+            if let clusterDefault { current.clusterDefault = clusterDefault }
+            return before != current
+        }
+        if changed { cache.withLock { $0.removeAll() } }
     }
 
     /// The watcher's picture of a topic replaces the cached one.

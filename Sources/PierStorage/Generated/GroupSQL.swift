@@ -106,9 +106,13 @@ SELECT group_id, protocol_type, protocol_name, generation, leader_id, state, emp
 DELETE FROM committed_offsets WHERE group_id = :group_id AND topic = :topic AND partition = :partition;
 """#
         static let offsetUpsert = #"""
+-- `:metadata` arrives as the UTF-8 bytes of the committed metadata (a BLOB) and is stored as TEXT of
+-- exactly that length: a Swift String would be bound only up to its first NUL byte, and Kafka keeps
+-- metadata byte for byte ('a\x00b' stays three bytes). NULL stays NULL, '' stays ''.
 INSERT INTO committed_offsets (group_id, topic, partition, committed_offset, leader_epoch, metadata, commit_timestamp_ms,
                                expire_timestamp_ms)
-VALUES (:group_id, :topic, :partition, :committed_offset, :leader_epoch, :metadata, :commit_timestamp_ms, :expire_timestamp_ms)
+VALUES (:group_id, :topic, :partition, :committed_offset, :leader_epoch, CAST(:metadata AS TEXT), :commit_timestamp_ms,
+        :expire_timestamp_ms)
 ON CONFLICT (group_id, topic, partition) DO UPDATE SET
     committed_offset = excluded.committed_offset,
     leader_epoch = excluded.leader_epoch,
@@ -150,7 +154,8 @@ WHERE group_id = :group_id
       END;
 """#
         static let offsetsForGroup = #"""
-SELECT topic, partition, committed_offset, leader_epoch, metadata, commit_timestamp_ms, expire_timestamp_ms
+-- `metadata` is read as a BLOB so that text holding NUL bytes comes back whole (see offset_upsert.sql).
+SELECT topic, partition, committed_offset, leader_epoch, CAST(metadata AS BLOB) AS metadata, commit_timestamp_ms, expire_timestamp_ms
 FROM committed_offsets
 WHERE group_id = :group_id
 ORDER BY topic, partition;

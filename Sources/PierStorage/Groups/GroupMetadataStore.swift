@@ -110,7 +110,7 @@ public final class GroupMetadataStore: Sendable {
             for offset in offsets {
                 try upsert.execute(arguments: [
                     "group_id": groupID, "topic": offset.topic, "partition": offset.partition,
-                    "committed_offset": offset.offset, "leader_epoch": offset.leaderEpoch, "metadata": offset.metadata,
+                    "committed_offset": offset.offset, "leader_epoch": offset.leaderEpoch, "metadata": ExactText.binding(offset.metadata),
                     "commit_timestamp_ms": offset.commitTimestamp, "expire_timestamp_ms": offset.expireTimestamp,
                 ])
             }
@@ -122,7 +122,7 @@ public final class GroupMetadataStore: Sendable {
         try read("reading offsets of \(groupID)") { db in
             try Row.fetchAll(db.cachedStatement(sql: GroupSQL.Statement.offsetsForGroup), arguments: ["group_id": groupID]).map { row in
                 CommittedOffset(topic: row["topic"], partition: row["partition"], offset: row["committed_offset"],
-                                leaderEpoch: row["leader_epoch"], metadata: row["metadata"], commitTimestamp: row["commit_timestamp_ms"],
+                                leaderEpoch: row["leader_epoch"], metadata: ExactText.read(row["metadata"]), commitTimestamp: row["commit_timestamp_ms"],
                                 expireTimestamp: row["expire_timestamp_ms"])
             }
         }

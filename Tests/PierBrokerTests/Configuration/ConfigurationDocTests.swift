@@ -30,9 +30,15 @@ import Testing
             #expect(row[1] == Self.documentedDefault(definition.defaultValue), "\(definition.name)")
         }
         let topicTable = try #require(Self.document.range(of: "## Topic settings"))
+        let withoutEffect = try #require(Self.document.range(of: "### Accepted, stored and described, without effect"))
         for definition in TopicConfigCatalog.definitions {
             let line = Self.document[topicTable.lowerBound...].split(separator: "\n").first { $0.hasPrefix("| `\(definition.name)` |") }
-            #expect(line?.contains("| `\(definition.brokerSynonym ?? "")` |") == true, "\(definition.name)")
+            let synonym = definition.brokerSynonym.map { "| `\($0)` |" } ?? "| – |"
+            #expect(line?.contains(synonym) == true, "\(definition.name)")
         }
+        // The settings Pier does not act on are listed as such, and only those.
+        let listedWithoutEffect = Self.document[withoutEffect.lowerBound...].split(separator: "\n").prefix { !$0.hasPrefix("#") || $0.hasPrefix("###") }
+            .compactMap { line in line.hasPrefix("| `") ? line.split(separator: "`")[1] : nil }.map(String.init)
+        #expect(listedWithoutEffect == TopicConfigCatalog.storedOnly.map(\.name))
     }
 }

@@ -40,7 +40,7 @@ import Testing
         #expect(throws: TopicProblem(.invalidConfig, "APPEND applies to list settings only; 'retention.ms' is not one")) {
             try apply([.init(name: "retention.ms", operation: .append, value: "5")], to: [:])
         }
-        #expect(throws: TopicProblem(.invalidConfig, "unknown topic config 'flux.capacitor'")) {
+        #expect(throws: TopicProblem(.invalidConfig, "unknown config 'flux.capacitor'")) {
             try apply([.init(name: "flux.capacitor", operation: .subtract, value: "on")], to: [:])
         }
     }

@@ -146,7 +146,10 @@ import Testing
             let brokerConfigs = v4.results[2].configs
             #expect(brokerConfigs.first { $0.name == "num.partitions" }?.value == "1")
             #expect(brokerConfigs.first { $0.name == "listeners" }?.configSource == 4)
-            #expect(brokerConfigs.allSatisfy { $0.readOnly })
+            // With its scheme, as Kafka describes it, though the setting was given as HOST:PORT.
+            #expect(brokerConfigs.first { $0.name == "listeners" }?.value == "PLAINTEXT://127.0.0.1:0")
+            // Only the topic defaults change at run time (dynamic broker configs).
+            #expect(brokerConfigs.filter { !$0.readOnly }.map(\.name) == BrokerConfigLayers.dynamicallyAlterable.keys.sorted())
             #expect(v4.results[4].configs.isEmpty)
 
             let v0 = try await handler.response(to: request, version: 0)
@@ -157,6 +160,66 @@ import Testing
                 var buffer = ByteBuffer()
                 try await handler.response(to: request, version: version).encode(into: &buffer, version: version)
             }
+        }
+    }
+
+    /// Dynamic broker configs: the topic defaults change at run time, for this broker (its id) or the
+    /// cluster (empty name), kept in the coordination store; topics without an override follow them at
+    /// once and describe where the value came from; the rest is refused as Kafka refuses it.
+    @Test func brokerTopicDefaultsChangeAtRunTime() async throws {
+        try await InProcessBroker.run { broker in
+            let context = broker.context
+            _ = try await create(context, [topic("follower", configs: [:]), topic("own", configs: ["retention.ms": "1000"])])
+            let incremental = IncrementalAlterConfigsHandler(context: context)
+            let set = try await incremental.response(to: IncrementalAlterConfigsRequest(resources: [
+                .init(resourceType: 4, resourceName: "", configs: [
+                    .init(name: "log.retention.ms", configOperation: 0, value: "7000"),
+                    .init(name: "min.insync.replicas", configOperation: 0, value: "3"),
+                ]),
+                .init(resourceType: 4, resourceName: "\(context.nodeID)", configs: [.init(name: "min.insync.replicas", configOperation: 0, value: "2")]),
+            ]), version: 1)
+            #expect(set.responses.map(\.errorCode) == [0, 0])
+            #expect(try context.cluster.brokerConfig("<default>") == ["log.retention.ms": "7000", "min.insync.replicas": "3"])
+            #expect(try context.topics.view("follower")?.configuration.retentionMilliseconds == 7000)
+            #expect(try context.topics.view("follower")?.configuration.minInSyncReplicas == 2)
+            #expect(try context.topics.view("own")?.configuration.retentionMilliseconds == 1000)
+
+            let describe = DescribeConfigsHandler(context: context)
+            let described = try await describe.response(to: DescribeConfigsRequest(resources: [
+                .init(resourceType: 2, resourceName: "follower", configurationKeys: ["retention.ms", "min.insync.replicas"]),
+                .init(resourceType: 4, resourceName: "", configurationKeys: nil),
+                .init(resourceType: 4, resourceName: "\(context.nodeID)", configurationKeys: ["min.insync.replicas"]),
+            ], includeSynonyms: true), version: 4)
+            let topicConfigs = described.results[0].configs
+            #expect(topicConfigs.map(\.name) == ["min.insync.replicas", "retention.ms"])
+            #expect(topicConfigs.map(\.configSource) == [ConfigSource.dynamicBrokerConfig.rawValue, ConfigSource.dynamicDefaultBrokerConfig.rawValue])
+            #expect(topicConfigs[0].synonyms.map(\.source) == [2, 3, 5])
+            #expect(described.results[1].configs.map(\.name) == ["log.retention.ms", "min.insync.replicas"])
+            #expect(described.results[1].configs.allSatisfy { $0.configSource == 3 && !$0.readOnly })
+            #expect(described.results[2].configs.first?.value == "2")
+
+            let refused = try await incremental.response(to: IncrementalAlterConfigsRequest(resources: [
+                .init(resourceType: 4, resourceName: "", configs: [.init(name: "num.io.threads", configOperation: 0, value: "4")]),
+                .init(resourceType: 4, resourceName: "\(context.nodeID)", configs: [.init(name: "log.retention.ms", configOperation: 0, value: "soon")]),
+                .init(resourceType: 4, resourceName: "99", configs: [.init(name: "log.retention.ms", configOperation: 0, value: "1")]),
+                .init(resourceType: 4, resourceName: "1x", configs: [.init(name: "flux.capacitor", configOperation: 0, value: "1")]),
+            ]), version: 1)
+            #expect(refused.responses.map(\.errorCode) == [ErrorCode.invalidRequest.rawValue, ErrorCode.invalidConfig.rawValue,
+                                                           ErrorCode.invalidRequest.rawValue, ErrorCode.invalidRequest.rawValue])
+            #expect(refused.responses[1].errorMessage == "log.retention.ms must be a 64-bit integer, not 'soon'")
+
+            // AlterConfigs replaces the entity's whole set; DELETE goes back to the static value.
+            let replaced = try await AlterConfigsHandler(context: context).response(to: AlterConfigsRequest(resources: [
+                .init(resourceType: 4, resourceName: "", configs: [.init(name: "log.retention.bytes", value: "4096")]),
+            ]), version: 2)
+            #expect(replaced.responses.map(\.errorCode) == [0])
+            #expect(try context.topics.view("follower")?.configuration.retentionMilliseconds == 604_800_000)
+            #expect(try context.topics.view("follower")?.configuration.retentionBytes == 4096)
+            let deleted = try await incremental.response(to: IncrementalAlterConfigsRequest(resources: [
+                .init(resourceType: 4, resourceName: "\(context.nodeID)", configs: [.init(name: "min.insync.replicas", configOperation: 1, value: nil)]),
+            ]), version: 1)
+            #expect(deleted.responses.map(\.errorCode) == [0])
+            #expect(try context.topics.view("follower")?.configuration.minInSyncReplicas == 1)
         }
     }
 
@@ -171,7 +234,7 @@ import Testing
                 .init(resourceType: 2, resourceName: "missing", configs: []),
             ]), version: 2)
             #expect(replaced.responses.map(\.errorCode) == [0, ErrorCode.invalidRequest.rawValue, ErrorCode.unknownTopicOrPartition.rawValue])
-            #expect(replaced.responses[1].errorMessage?.contains("static") == true)
+            #expect(replaced.responses[1].errorMessage?.contains("Cannot update these configs dynamically: num.partitions") == true)
             #expect(try context.topics.overrides("tuned") == ["retention.bytes": "4096"])
             // The cached view, which Produce and retention read, changed with it.
             #expect(try context.topics.view("tuned")?.configuration.retentionBytes == 4096)

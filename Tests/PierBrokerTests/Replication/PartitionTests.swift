@@ -112,6 +112,28 @@ import Testing
         #expect(partition.role == .leader(epoch: 5))
     }
 
+    /// A reassignment writes the assignment and the state together; the watcher may deliver the new
+    /// state with the old replicas first, then the same version with the new replicas.
+    @Test func theVersionAppliedAgainWithOtherReplicasTakesUpTheNewReplicaSet() {
+        var partition = Self.leader()
+        _ = partition.followerFetched(2, fetchOffset: 10, now: 5)
+        #expect(partition.stateRead(replicas: [1, 2, 3, 4], state: Self.state(leader: 1, epoch: 5), znodeVersion: 3, now: 7) == [])
+        #expect(partition.replicas == [1, 2, 3, 4])
+        #expect(partition.role == .leader(epoch: 5))
+        #expect(partition.followers[4] == Partition.FollowerProgress(logEndOffset: nil, lastCaughtUpMilliseconds: 7, previousFetchLeaderLogEnd: 0,
+                                                                     previousFetchMilliseconds: 7))
+        #expect(partition.followers[2]?.logEndOffset == 10, "a follower that stays keeps its position")
+        // The new follower can fetch and join the ISR.
+        #expect(partition.followerFetched(4, fetchOffset: 10, now: 8) == [.writeISR(Self.state(leader: 1, epoch: 5, isr: [1, 2, 3, 4]), expectedVersion: 3, .expand)])
+        // A removed follower is forgotten.
+        var shrinking = Self.leader()
+        #expect(shrinking.stateRead(replicas: [1, 2], state: Self.state(leader: 1, epoch: 5), znodeVersion: 3, now: 7) == [])
+        #expect(shrinking.followers.keys.sorted() == [2])
+        // The same replicas again change nothing.
+        #expect(shrinking.stateRead(replicas: [1, 2], state: Self.state(leader: 2, epoch: 9), znodeVersion: 3, now: 7) == [])
+        #expect(shrinking.role == .leader(epoch: 5))
+    }
+
     // MARK: Epoch checks
 
     @Test func clientEpochsAreCheckedBeforeTheRole() {

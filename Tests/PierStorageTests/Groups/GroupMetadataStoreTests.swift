@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 @testable import PierStorage
 import Testing
 
@@ -36,6 +37,33 @@ import Testing
             CommittedOffset(topic: "orders", partition: 1, offset: 7, commitTimestamp: 1_000),
         ])
         #expect(try store.offsets(groupID: "other").isEmpty)
+    }
+
+    /// Kafka returns committed metadata byte for byte: NULs inside or alone, '' and null each stay
+    /// what they were, after a reopen too, and the text in the database is the full text.
+    @Test func offsetMetadataKeepsEveryByte() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let cases: [String?] = ["a\u{0}b", "", nil, "\u{0}", "plain", "\u{FC}\u{0}\u{20AC}", "tail\u{0}"]
+        let offsets = cases.enumerated().map { index, metadata in
+            CommittedOffset(topic: "t", partition: Int32(index), offset: 10, leaderEpoch: Int32(index), metadata: metadata, commitTimestamp: 1)
+        }
+        do {
+            let store = try GroupMetadataStore(path: path)
+            try store.commit(groupID: "g", offsets: offsets)
+            #expect(try store.offsets(groupID: "g") == offsets)
+            store.close()
+        }
+        let store = try GroupMetadataStore(path: path)
+        defer { store.close() }
+        #expect(try store.offsets(groupID: "g").map(\.metadata) == cases)
+        #expect(try store.offsets(groupID: "g").map(\.leaderEpoch) == cases.indices.map { Int32($0) })
+        // What an operator's sqlite3 sees: text (NULL only for null) of the committed length.
+        let rows = try DatabaseQueue(path: path).read { db in
+            try Row.fetchAll(db, sql: "SELECT typeof(metadata) AS type, length(CAST(metadata AS BLOB)) AS bytes FROM committed_offsets ORDER BY partition")
+        }
+        #expect(rows.map { $0["type"] as String } == ["text", "text", "null", "text", "text", "text", "text"])
+        #expect(rows.map { $0["bytes"] as Int? } == [3, 0, nil, 1, 5, 6, 5])
     }
 
     @Test func savingAGenerationReplacesItsMembers() throws {
