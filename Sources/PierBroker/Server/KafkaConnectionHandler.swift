@@ -1,5 +1,8 @@
 import Logging
 import NIOCore
+import NIOSSL
+import NIOTLS
+import PierSecurity
 
 /// One client connection: frames in, responses out in request order, one request handled at a
 /// time (see `RequestQueue`). A frame the broker cannot answer closes this connection only;
@@ -12,13 +15,18 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
     private let router: RequestRouter
     private let inFlight: InFlightRequests
     private let logger: Logger
+    /// The listener this connection came through: clients are told that listener's addresses.
+    private let listener: Listener
+    /// Who the client is: its TLS certificate's subject once the handshake has checked it, else anonymous.
+    private var principal = KafkaPrincipal.anonymous
     private var queue: RequestQueue
     /// A read the channel asked for while the queue was full; issued once it drains.
     private var readPending = false
     private var isClosing = false
 
-    init(router: RequestRouter, inFlight: InFlightRequests, maximumWaitingRequests: Int = 16, logger: Logger) {
+    init(router: RequestRouter, inFlight: InFlightRequests, maximumWaitingRequests: Int = 16, listener: Listener, logger: Logger) {
         self.router = router
+        self.listener = listener
         self.inFlight = inFlight
         self.logger = logger
         self.queue = RequestQueue(maximumWaiting: maximumWaitingRequests)
@@ -51,12 +59,13 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         let inFlight = inFlight
         let eventLoop = context.eventLoop
         let peer = context.remoteAddress?.ipAddress.map { "/" + $0 } ?? ""
+        let listenerName = listener.name
         let bound = NIOLoopBound((handler: self, context: context), eventLoop: eventLoop)
         // A frame too short for its API key is the router's to refuse; it is counted all the same.
         let apiKey = frame.getInteger(at: frame.readerIndex, as: Int16.self) ?? -1
         inFlight.started(apiKey: apiKey)
         Task {
-            let outcome = await router.handle(frame: frame, peer: peer)
+            let outcome = await router.handle(frame: frame, peer: peer, listener: listenerName)
             eventLoop.execute {
                 bound.value.handler.finished(outcome, context: bound.value.context)
                 inFlight.finished(apiKey: apiKey)
@@ -89,6 +98,17 @@ final class KafkaConnectionHandler: ChannelDuplexHandler {
         if event is IdleStateHandler.IdleStateEvent {
             if queue.isIdle { close(context: context, reason: "idle for connections.max.idle.ms") }
             return
+        }
+        if case TLSUserEvent.handshakeCompleted(let negotiated) = event {
+            // The certificate was checked against the trust store in the handshake (when asked for).
+            if let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate(),
+               let der = try? certificate.toDERBytes(), let identified = CertificatePrincipal.principal(certificateDER: der) {
+                principal = identified
+            }
+            logger.debug("tls handshake completed", metadata: [
+                "peer": "\(context.remoteAddress.map { "\($0)" } ?? "?")", "listener": "\(listener.name)", "principal": "\(principal)",
+                "alpn": "\(negotiated ?? "")",
+            ])
         }
         context.fireUserInboundEventTriggered(event)
     }
