@@ -8,7 +8,7 @@ import PackageDescription
 //   PierStorage -> PierRecords, GRDB                         (partition logs; knows nothing of the network)
 //   PierCoordination -> GRDB                                 (the ZnodeStore protocol; znodes in SQLite)
 //   PierZooKeeper -> PierCoordination, CZooKeeper            (the ZnodeStore protocol over an Apache ZooKeeper ensemble)
-//   PierSecurity -> X509                                    (principals; knows nothing of the network or storage)
+//   PierSecurity -> X509, Crypto, GRDB                      (principals, SASL/SCRAM, credentials; knows nothing of the network)
 //   PierBroker -> PierProtocol, PierStorage, PierCoordination, PierZooKeeper, PierSecurity, PierClient, NIOCore, NIOSSL
 //                                                           (connections, handlers, topics, replication; followers fetch through PierClient)
 //   PierClient -> PierProtocol, PierRecords, NIOPosix        (a small Kafka client; knows nothing of the broker)
@@ -95,10 +95,14 @@ let package = Package(
         // Debian's libzookeeper-mt-dev has no pkg-config file: the module map names the header path.
         .systemLibrary(name: "CZooKeeper", providers: [.apt(["libzookeeper-mt-dev"]), .brew(["zookeeper"])]),
 
-        // MARK: Security (principals; no network, no broker)
+        // MARK: Security (principals, SASL mechanisms, credentials in SQLite; no network, no broker)
         .target(
             name: "PierSecurity",
-            dependencies: [.product(name: "X509", package: "swift-certificates")]
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
 
         // MARK: Broker
@@ -173,6 +177,7 @@ let package = Package(
                 "PierPerf",
                 "PierObservability",
                 "PierTools",
+                "PierSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -252,7 +257,7 @@ let package = Package(
         .testTarget(
             name: "PierCLITests",
             dependencies: [
-                "pier", "PierCoordination", "PierTestSupport", "PierClient", "PierRecords",
+                "pier", "PierCoordination", "PierTestSupport", "PierClient", "PierRecords", "PierSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 // An independent SHA-256 of produced records, to check `pier replay --verify` against.
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -21,6 +21,8 @@ struct BrokerConfiguration: Sendable, Equatable {
     }
     /// The TLS settings of each listener on SSL or SASL_SSL, by listener name.
     var tls: [String: TLSSettings] = [:]
+    /// The SASL settings of each listener on SASL_PLAINTEXT or SASL_SSL, by listener name.
+    var sasl: [String: SASLSettings] = [:]
     /// `connection.failed.authentication.delay.ms`: how long a failed authentication waits before its
     /// answer and the close, as Kafka does, so password guessing is slow.
     var failedAuthenticationDelayMilliseconds: Int64 = 100
@@ -192,8 +194,10 @@ struct BrokerConfiguration: Sendable, Equatable {
             ?? listeners
         if let advertised = settings["advertised.listeners"] { try Listener.advertise(advertised, on: &resolved) }
         var tls: [String: TLSSettings] = [:]
+        var sasl: [String: SASLSettings] = [:]
         for listener in resolved {
             if listener.securityProtocol.usesTLS { tls[listener.name] = try TLSSettings.forListener(listener.name, in: settings) }
+            if listener.securityProtocol.usesSASL { sasl[listener.name] = try SASLSettings.forListener(listener.name, in: settings) }
         }
         if let name = settings["inter.broker.listener.name"]?.uppercased() {
             guard resolved.contains(where: { $0.name == name }) else {
@@ -201,7 +205,7 @@ struct BrokerConfiguration: Sendable, Equatable {
             }
             interBrokerListenerName = name
         }
-        (listeners, self.tls) = (resolved, tls)
+        (listeners, self.tls, self.sasl) = (resolved, tls, sasl)
     }
 
     private static func integer<T: FixedWidthInteger>(_ name: String, _ value: String, _: T.Type, minimum: T) throws(Problem) -> T {

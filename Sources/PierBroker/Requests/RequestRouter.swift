@@ -110,7 +110,7 @@ struct RequestRouter: Sendable {
         }
     }
 
-    private func encode(_ response: some KafkaMessage, version: Int16, header: RequestHeader, apiKey: ApiKey) -> RequestOutcome {
+    func encode(_ response: some KafkaMessage, version: Int16, header: RequestHeader, apiKey: ApiKey) -> RequestOutcome {
         var frame = ByteBuffer()
         do {
             try frame.writeKafkaFrame { buffer throws(KafkaEncodingError) in

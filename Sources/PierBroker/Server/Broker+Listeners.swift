@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PierProtocol
+import PierSecurity
 
 /// A listener with the port it bound and its server channel.
 struct BoundListener: Sendable {
@@ -17,19 +18,20 @@ extension Broker {
     /// If one listener cannot bind, the ones already bound are closed again.
     static func bindListeners(configuration: BrokerConfiguration, group: MultiThreadedEventLoopGroup, router: RequestRouter,
                               inFlight: InFlightRequests, logger: Logger) async throws -> [BoundListener] {
+        // SCRAM and PLAIN logins are checked against credentials.db in the data directory (`pier user add`).
+        let credentials = try configuration.sasl.isEmpty ? nil : CredentialStore(dataDirectory: configuration.dataDirectory)
+        let authentication = SASLRequestHandler(router: router, credentials: credentials,
+                                                failures: FailedAuthentications(baseDelayMilliseconds: configuration.failedAuthenticationDelayMilliseconds))
         var bound: [BoundListener] = []
         do {
             for listener in configuration.listeners {
-                guard !listener.securityProtocol.usesSASL else {
-                    throw ListenerUnusable(listener: listener.name, reason: "\(listener.securityProtocol.rawValue) listeners are not served yet")
-                }
                 let tls = try configuration.tls[listener.name].map { settings in
                     do { return try settings.makeServerContext() } catch {
                         throw ListenerUnusable(listener: listener.name, reason: "\(error)")
                     }
                 }
                 let channel = try await bind(listener, tls: tls, configuration: configuration, group: group, router: router,
-                                             inFlight: inFlight, logger: logger)
+                                             authentication: authentication, inFlight: inFlight, logger: logger)
                 bound.append(BoundListener(listener: listener, port: channel.localAddress?.port ?? listener.port, channel: channel))
             }
         } catch {
@@ -46,7 +48,8 @@ extension Broker {
     }
 
     private static func bind(_ listener: Listener, tls: NIOSSLContext?, configuration: BrokerConfiguration, group: MultiThreadedEventLoopGroup,
-                             router: RequestRouter, inFlight: InFlightRequests, logger: Logger) async throws -> any Channel {
+                             router: RequestRouter, authentication: SASLRequestHandler, inFlight: InFlightRequests,
+                             logger: Logger) async throws -> any Channel {
         let maximumRequestBytes = configuration.maximumRequestBytes
         let idleTimeout = TimeAmount.milliseconds(configuration.connectionsMaxIdleMilliseconds)
         return try await ServerBootstrap(group: group)
@@ -60,7 +63,9 @@ extension Broker {
                     if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
                     try pipeline.addHandler(IdleStateHandler(allTimeout: idleTimeout))
                     try pipeline.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: maximumRequestBytes)))
-                    try pipeline.addHandler(KafkaConnectionHandler(router: router, inFlight: inFlight, listener: listener, logger: logger))
+                    let sasl = configuration.sasl[listener.name].map { SASLServerSession(enabledMechanisms: $0.enabledMechanisms) }
+                    try pipeline.addHandler(KafkaConnectionHandler(router: router, inFlight: inFlight, listener: listener,
+                                                                   sasl: sasl.map { ($0, authentication) }, logger: logger))
                 }
             }
             .bind(host: listener.host, port: listener.port)
