@@ -8,7 +8,8 @@ import PackageDescription
 //   PierStorage -> PierRecords, GRDB                         (partition logs; knows nothing of the network)
 //   PierCoordination -> GRDB                                 (the ZnodeStore protocol; znodes in SQLite)
 //   PierZooKeeper -> PierCoordination, CZooKeeper            (the ZnodeStore protocol over an Apache ZooKeeper ensemble)
-//   PierBroker -> PierProtocol, PierStorage, PierCoordination, PierZooKeeper, PierClient, NIOCore
+//   PierSecurity -> X509, Crypto, GRDB                      (principals, SASL/SCRAM, credentials; knows nothing of the network)
+//   PierBroker -> PierProtocol, PierStorage, PierCoordination, PierZooKeeper, PierSecurity, PierClient, NIOCore, NIOSSL
 //                                                           (connections, handlers, topics, replication; followers fetch through PierClient)
 //   PierClient -> PierProtocol, PierRecords, NIOPosix        (a small Kafka client; knows nothing of the broker)
 //   PierPerf -> PierClient, Histogram                        (the load generators behind `pier perf`)
@@ -38,6 +39,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.0"),
     ],
     targets: [
         // MARK: Wire protocol
@@ -92,15 +95,27 @@ let package = Package(
         // Debian's libzookeeper-mt-dev has no pkg-config file: the module map names the header path.
         .systemLibrary(name: "CZooKeeper", providers: [.apt(["libzookeeper-mt-dev"]), .brew(["zookeeper"])]),
 
+        // MARK: Security (principals, SASL mechanisms, credentials in SQLite; no network, no broker)
+        .target(
+            name: "PierSecurity",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+
         // MARK: Broker
         .target(
             name: "PierBroker",
             dependencies: [
-                "PierProtocol", "PierRecords", "PierStorage", "PierCoordination", "PierZooKeeper",
+                "PierProtocol", "PierRecords", "PierStorage", "PierCoordination", "PierZooKeeper", "PierSecurity",
                 // Followers fetch from leaders over the same small Kafka client the tools use.
                 "PierClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -162,6 +177,7 @@ let package = Package(
                 "PierPerf",
                 "PierObservability",
                 "PierTools",
+                "PierSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -204,6 +220,10 @@ let package = Package(
             dependencies: ["PierZooKeeper", "PierCoordination", "CZooKeeper", "PierTestSupport"]
         ),
         .testTarget(
+            name: "PierSecurityTests",
+            dependencies: ["PierSecurity", .product(name: "X509", package: "swift-certificates")]
+        ),
+        .testTarget(
             name: "PierBrokerTests",
             dependencies: [
                 "PierBroker", "PierClient", "PierCoordination", "PierProtocol", "PierRecords", "PierStorage", "PierTestSupport",
@@ -237,7 +257,7 @@ let package = Package(
         .testTarget(
             name: "PierCLITests",
             dependencies: [
-                "pier", "PierCoordination", "PierTestSupport", "PierClient", "PierRecords",
+                "pier", "PierCoordination", "PierTestSupport", "PierClient", "PierRecords", "PierSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 // An independent SHA-256 of produced records, to check `pier replay --verify` against.
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -5,8 +5,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 "$here/install-build-deps.sh"
 # bsdutils: script(1), which gives `pier replay` a terminal in the progress-bar test.
 # zookeeper: the Java server (and a JRE) the ZooKeeper store tests start on loopback ports.
+# openssl: the certificates the TLS and SASL_SSL tests make for themselves.
 # gdb: the stacks of a broker that outlives its stop limit, printed by the test that stopped it.
-packages=(kcat sqlite3 python3 python3-pip bsdutils zookeeper gdb)
+packages=(kcat sqlite3 python3 python3-pip bsdutils zookeeper gdb openssl)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

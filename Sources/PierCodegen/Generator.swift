@@ -44,6 +44,7 @@ public enum Generator {
         ("partition", "PartitionSQL", "Sources/PierStorage/Generated/PartitionSQL.swift"),
         ("coordination", "CoordinationSQL", "Sources/PierCoordination/Generated/CoordinationSQL.swift"),
         ("groups", "GroupSQL", "Sources/PierStorage/Generated/GroupSQL.swift"),
+        ("credentials", "CredentialSQL", "Sources/PierSecurity/Generated/CredentialSQL.swift"),
     ]
 
     /// Relative path (from the package root) → contents of every module's embedded SQL.

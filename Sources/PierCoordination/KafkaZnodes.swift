@@ -46,6 +46,46 @@ public struct BrokerRegistration: Codable, Equatable, Sendable {
         self.timestamp = String(registeredAtMilliseconds)
     }
 
+    /// One address per listener, as Kafka registers them: `endpoints` holds `NAME://HOST:PORT` and
+    /// the protocol map each name's security protocol; `host` and `port` are the inter-broker
+    /// listener's (the one other brokers replicate through).
+    public init(endpoints: [Endpoint], interBroker: Endpoint, rack: String? = nil, registeredAtMilliseconds: Int64) {
+        self.host = interBroker.host
+        self.port = interBroker.port
+        self.endpoints = endpoints.map { "\($0.listener)://\($0.host.contains(":") ? "[\($0.host)]" : $0.host):\($0.port)" }
+        self.listenerSecurityProtocolMap = Dictionary(endpoints.map { ($0.listener, $0.securityProtocol) }) { first, _ in first }
+        self.rack = rack
+        self.timestamp = String(registeredAtMilliseconds)
+    }
+
+    public struct Endpoint: Equatable, Sendable {
+        public var listener: String
+        public var securityProtocol: String
+        public var host: String
+        public var port: Int32
+
+        public init(listener: String, securityProtocol: String, host: String, port: Int32) {
+            self.listener = listener
+            self.securityProtocol = securityProtocol
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// The address this broker registered for clients of `listener` (nil when it has no such
+    /// listener: Kafka leaves such a broker out of what it tells those clients).
+    public func address(listener: String) -> (host: String, port: Int32)? {
+        for endpoint in endpoints {
+            guard let separator = endpoint.range(of: "://"), endpoint[..<separator.lowerBound] == listener else { continue }
+            let address = endpoint[separator.upperBound...]
+            guard let colon = address.lastIndex(of: ":"), let port = Int32(address[address.index(after: colon)...]) else { continue }
+            var host = String(address[..<colon])
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            return (host, port)
+        }
+        return nil
+    }
+
     enum CodingKeys: String, CodingKey {
         case version, host, port, endpoints, rack, timestamp
         case listenerSecurityProtocolMap = "listener_security_protocol_map"

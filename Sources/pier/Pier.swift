@@ -21,7 +21,7 @@ struct Pier: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, TopicCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupCommand.self,
-            ReplayCommand.self, SQLCommand.self, DumpLogCommand.self, ZnodeCommand.self, PerfCommand.self,
+            ReplayCommand.self, SQLCommand.self, DumpLogCommand.self, ZnodeCommand.self, PerfCommand.self, UserCommand.self,
         ]
     )
 }

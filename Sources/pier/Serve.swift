@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Directory holding partitions and coordination state (log.dirs).")
     var dataDir: String?
 
-    @Option(help: "Address the Kafka listener binds, as HOST:PORT (port 0 picks a free one).")
+    @Option(help: "Address of the one Kafka listener (PLAINTEXT), as HOST:PORT (port 0 picks a free one); several listeners and their security are set by listeners= in --config.")
     var listen: String?
 
     @Option(help: "This broker's id (node.id).")
@@ -110,17 +110,18 @@ struct Serve: AsyncParsableCommand {
         let serviceGroup = ServiceGroup(services: services, gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
         StopSignals.install { Task { await serviceGroup.triggerGracefulShutdown() } }
         // Announced only once SIGTERM is handled, so whoever waits for this line can stop us cleanly.
-        var announcement = "pier: listening on \(settings["listeners"].map(Self.host) ?? "127.0.0.1"):\(broker.boundPort)\n"
+        // The first listener's line comes first, as with one listener; the admin listener's next;
+        // then one line per further listener, with its name.
+        let first = broker.boundListeners[0]
+        var announcement = "pier: listening on \(first.host):\(first.port)\n"
         if let adminServer {
             announcement += "pier: admin listening on \(adminServer.host):\(adminServer.boundPort)\n"
         }
+        for listener in broker.boundListeners.dropFirst() {
+            announcement += "pier: listening on \(listener.name)://\(listener.host):\(listener.port)\n"
+        }
         FileHandle.standardOutput.write(Data(announcement.utf8))
         try await serviceGroup.run()
-    }
-
-    private static func host(_ listener: String) -> String {
-        let address = listener.split(separator: "/").last.map(String.init) ?? listener
-        return address.lastIndex(of: ":").map { String(address[..<$0]) } ?? address
     }
 }
 

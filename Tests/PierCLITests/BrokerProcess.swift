@@ -14,6 +14,11 @@ final class BrokerProcess {
     let listenPort: Int
     /// The admin listener's port, when started with `--admin-listen`.
     let adminPort: Int?
+    /// The ports of the listeners after the first, by name (`listeners=` in a `--config` file).
+    let namedListenerPorts: [String: Int]
+    /// Whether `--listen` names the one listener (false: the `--config` file's `listeners` do).
+    let listenFlag: Bool
+    let furtherListeners: Int
     let arguments: [String]
     let logFile: URL
     private let process: Process
@@ -29,8 +34,12 @@ final class BrokerProcess {
 
     /// `arguments` are extra `pier serve` flags, e.g. `["--engine", "segments"]`. `appendingToLog`
     /// keeps what an earlier process on the same data directory logged (a cluster's restarts).
+    /// `listenFlag: false` leaves the listeners to `listeners=` in a `--config` file; `furtherListeners`
+    /// is how many it names after the first, whose ports are then read from the broker's announcement.
     init(dataDirectory: URL? = nil, arguments: [String] = [], listenPort: Int = 0, ownsDataDirectory: Bool = true,
-         appendingToLog: Bool = false, startTimeoutSeconds: Double = 60) throws {
+         appendingToLog: Bool = false, startTimeoutSeconds: Double = 60, listenFlag: Bool = true, furtherListeners: Int = 0) throws {
+        self.listenFlag = listenFlag
+        self.furtherListeners = furtherListeners
         let directory = dataDirectory ?? FileManager.default.temporaryDirectory.appendingPathComponent("pier-serve-\(UUID().uuidString)")
         self.dataDirectory = directory
         self.arguments = arguments
@@ -42,7 +51,7 @@ final class BrokerProcess {
         }
         process = Process()
         process.executableURL = PierBinary.url
-        process.arguments = ["serve", "--listen", "127.0.0.1:\(listenPort)", "--data-dir", directory.path] + arguments
+        process.arguments = ["serve"] + (listenFlag ? ["--listen", "127.0.0.1:\(listenPort)"] : []) + ["--data-dir", directory.path] + arguments
         let stdout = Pipe()
         process.standardOutput = stdout
         let log = try FileHandle(forWritingTo: logFile)
@@ -52,7 +61,8 @@ final class BrokerProcess {
         // The broker prints one line once it is listening: "pier: listening on HOST:PORT", then
         // with --admin-listen a second: "pier: admin listening on HOST:PORT". Read with a deadline
         // (poll), so a broker that never gets there fails the test instead of hanging it.
-        let expectedLines = arguments.contains("--admin-listen") ? 2 : 1
+        let adminLines = arguments.contains("--admin-listen") ? 1 : 0
+        let expectedLines = 1 + adminLines + furtherListeners
         var output = Data()
         let deadline = Date().addingTimeInterval(startTimeoutSeconds)
         let readEnd = stdout.fileHandleForReading.fileDescriptor
@@ -76,7 +86,13 @@ final class BrokerProcess {
             throw BrokerFailedToStart(output: lines.joined(separator: "\n") + ((try? String(contentsOf: logFile, encoding: .utf8)) ?? ""))
         }
         self.port = port
-        adminPort = expectedLines == 2 ? Self.port(in: lines[1]) : nil
+        adminPort = adminLines == 1 ? Self.port(in: lines[1]) : nil
+        var named: [String: Int] = [:]
+        for line in lines.dropFirst(1 + adminLines) {
+            guard let scheme = line.range(of: "://"), let port = Self.port(in: line) else { continue }
+            named[String(line[..<scheme.lowerBound].split(separator: " ").last ?? "")] = port
+        }
+        namedListenerPorts = named
     }
 
     private static func port(in line: String) -> Int? {
@@ -166,7 +182,7 @@ final class BrokerProcess {
         let owns = ownsDataDirectory
         ownsDataDirectory = false
         return try BrokerProcess(dataDirectory: dataDirectory, arguments: arguments, listenPort: listenPort, ownsDataDirectory: owns,
-                                 appendingToLog: appendingToLog)
+                                 appendingToLog: appendingToLog, listenFlag: listenFlag, furtherListeners: furtherListeners)
     }
 
     deinit {

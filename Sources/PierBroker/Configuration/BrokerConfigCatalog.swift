@@ -22,8 +22,12 @@ enum BrokerConfigCatalog {
         parsed("node.id", .int, setBy: ["node.id", "broker.id"], "This broker's id.") { String($0.nodeID) },
         parsed("broker.id", .int, setBy: ["node.id", "broker.id"], "This broker's id (the older name of node.id).") { String($0.nodeID) },
         // Described with their scheme, as Kafka describes them (tools split on "://").
-        parsed("listeners", .list, "Address the Kafka listener binds; port 0 picks a free one.") { configuration in
-            configuration.settings["listeners"].map(ListenerScheme.named) ?? ListenerScheme.named("\(configuration.listenerHost):\(configuration.listenerPort)")
+        parsed("listeners", .list, "Where the broker accepts clients, NAME://HOST:PORT each; port 0 picks a free one.") { configuration in
+            configuration.settings["listeners"].map(ListenerScheme.named)
+                ?? configuration.listeners.map { "\($0.name)://\($0.host):\($0.port)" }.joined(separator: ",")
+        },
+        parsed("listener.security.protocol.map", .list, "Security protocol of each listener name, NAME:PROTOCOL each.") { configuration in
+            configuration.settings["listener.security.protocol.map"]
         },
         parsed("advertised.listeners", .list, "Address clients are told to connect to; unset: the bound listener.") { configuration in
             configuration.settings["advertised.listeners"].map(ListenerScheme.named)

@@ -6,11 +6,26 @@ import PierStorage
 /// `TopicConfiguration` as broker synonyms.
 struct BrokerConfiguration: Sendable, Equatable {
     var nodeID: Int32 = 1
-    var listenerHost = "127.0.0.1"
-    var listenerPort = 9092
-    /// `advertised.listeners`: the address clients are told to connect to (Metadata, FindCoordinator,
-    /// DescribeCluster) when it is not the bound one, e.g. behind a proxy or NAT. Nil: the bound address.
-    var advertisedListener: AdvertisedListener?
+    /// `listeners` (with `listener.security.protocol.map`): where the broker accepts clients and how
+    /// each listener secures its connections. `advertised.listeners` sets the address clients are told
+    /// to connect to (Metadata, FindCoordinator, DescribeCluster) per listener when it is not the bound
+    /// one, e.g. behind a proxy or NAT.
+    var listeners = [Listener(name: "PLAINTEXT", securityProtocol: .plaintext, host: "127.0.0.1", port: 9092)]
+    /// `inter.broker.listener.name`: the listener other brokers replicate through, registered as the
+    /// broker's `host` and `port`. Unset: the first PLAINTEXT listener, else the first one (followers
+    /// fetch without TLS or SASL so far, so a cluster needs a PLAINTEXT listener for them).
+    var interBrokerListenerName: String?
+    var interBrokerListenerIndex: Int {
+        if let interBrokerListenerName, let index = listeners.firstIndex(where: { $0.name == interBrokerListenerName }) { return index }
+        return listeners.firstIndex { $0.securityProtocol == .plaintext } ?? 0
+    }
+    /// The TLS settings of each listener on SSL or SASL_SSL, by listener name.
+    var tls: [String: TLSSettings] = [:]
+    /// The SASL settings of each listener on SASL_PLAINTEXT or SASL_SSL, by listener name.
+    var sasl: [String: SASLSettings] = [:]
+    /// `connection.failed.authentication.delay.ms`: how long a failed authentication waits before its
+    /// answer and the close, as Kafka does, so password guessing is slow.
+    var failedAuthenticationDelayMilliseconds: Int64 = 100
     var dataDirectory = "./pier-data"
     /// `coordination` (or Kafka's `zookeeper.connect`): where the cluster's znodes live. Nil: a
     /// SQLite file inside the data directory, which makes a lone broker work with no setting at all.
@@ -92,14 +107,8 @@ struct BrokerConfiguration: Sendable, Equatable {
             switch name {
             case "node.id", "broker.id":
                 nodeID = try Self.integer(name, value, Int32.self, minimum: 0)
-            case "listeners":
-                (listenerHost, listenerPort) = try Self.listener(value, name: name)
-            case "advertised.listeners":
-                let (host, port) = try Self.listener(value, name: name)
-                guard port > 0, host != "0.0.0.0", host != "::" else {
-                    throw .invalidValue(name: name, value: value, expected: "a reachable HOST:PORT (no wildcard host, no port 0)")
-                }
-                advertisedListener = AdvertisedListener(host: host, port: port)
+            case "connection.failed.authentication.delay.ms":
+                failedAuthenticationDelayMilliseconds = try Self.integer(name, value, Int64.self, minimum: 0)
             case "log.dirs", "log.dir":
                 guard let first = value.split(separator: ",").first, !first.isEmpty else {
                     throw .invalidValue(name: name, value: value, expected: "a directory")
@@ -174,6 +183,29 @@ struct BrokerConfiguration: Sendable, Equatable {
             }
             settings[name] = value
         }
+        try resolveListeners()
+    }
+
+    /// Listeners, their advertised addresses and their TLS and SASL settings, from every setting so
+    /// far: these depend on one another, so they are read together once all are known.
+    private mutating func resolveListeners() throws(Problem) {
+        let protocolMap = try settings["listener.security.protocol.map"].map(Listener.parseProtocolMap) ?? Listener.defaultProtocolMap
+        var resolved = try settings["listeners"].map { value throws(Problem) in try Listener.parseList(value, protocolMap: protocolMap) }
+            ?? listeners
+        if let advertised = settings["advertised.listeners"] { try Listener.advertise(advertised, on: &resolved) }
+        var tls: [String: TLSSettings] = [:]
+        var sasl: [String: SASLSettings] = [:]
+        for listener in resolved {
+            if listener.securityProtocol.usesTLS { tls[listener.name] = try TLSSettings.forListener(listener.name, in: settings) }
+            if listener.securityProtocol.usesSASL { sasl[listener.name] = try SASLSettings.forListener(listener.name, in: settings) }
+        }
+        if let name = settings["inter.broker.listener.name"]?.uppercased() {
+            guard resolved.contains(where: { $0.name == name }) else {
+                throw .invalidValue(name: "inter.broker.listener.name", value: name, expected: "the name of a listener in listeners")
+            }
+            interBrokerListenerName = name
+        }
+        (listeners, self.tls, self.sasl) = (resolved, tls, sasl)
     }
 
     private static func integer<T: FixedWidthInteger>(_ name: String, _ value: String, _: T.Type, minimum: T) throws(Problem) -> T {
@@ -182,26 +214,6 @@ struct BrokerConfiguration: Sendable, Equatable {
         }
         return number
     }
-
-    /// `PLAINTEXT://host:port` or `host:port`; the first listener wins.
-    private static func listener(_ value: String, name: String) throws(Problem) -> (String, Int) {
-        let first = value.split(separator: ",").first.map(String.init) ?? ""
-        let address = first.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? first
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-              (0...65_535).contains(port)
-        else {
-            throw .invalidValue(name: name, value: value, expected: "HOST:PORT or PLAINTEXT://HOST:PORT")
-        }
-        var host = String(address[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return (host.isEmpty ? "0.0.0.0" : host, port)
-    }
-}
-
-/// Where clients reach this broker when that differs from where it listens.
-struct AdvertisedListener: Sendable, Equatable {
-    var host: String
-    var port: Int
 }
 
 extension StringProtocol {

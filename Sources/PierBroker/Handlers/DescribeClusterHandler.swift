@@ -16,11 +16,12 @@ struct DescribeClusterHandler {
     /// The endpoint type brokers answer for (controllers are 2).
     static let brokerEndpoints: Int8 = 1
 
-    func response(to request: DescribeClusterRequest, version: Int16) async throws -> DescribeClusterResponse {
-        try await context.blocking { try respond(to: request) }
+    /// `listener`: the one the request came through, whose addresses the brokers are given with.
+    func response(to request: DescribeClusterRequest, version: Int16, listener: String? = nil) async throws -> DescribeClusterResponse {
+        try await context.blocking { try respond(to: request, listener: listener) }
     }
 
-    private func respond(to request: DescribeClusterRequest) throws -> DescribeClusterResponse {
+    private func respond(to request: DescribeClusterRequest, listener: String?) throws -> DescribeClusterResponse {
         var response = DescribeClusterResponse(clusterId: context.clusterID)
         guard request.endpointType == Self.brokerEndpoints else {
             response.errorCode = ErrorCode.unsupportedEndpointType.rawValue
@@ -29,8 +30,8 @@ struct DescribeClusterHandler {
             return response
         }
         response.controllerId = try context.cluster.controller() ?? context.nodeID
-        response.brokers = try context.cluster.liveBrokers().sorted { $0.key < $1.key }.map { id, registration in
-            DescribeClusterResponse.DescribeClusterBroker(brokerId: id, host: registration.host, port: registration.port, rack: registration.rack)
+        response.brokers = try context.cluster.liveBrokers().clientAddresses(listener: listener).map { broker in
+            DescribeClusterResponse.DescribeClusterBroker(brokerId: broker.id, host: broker.host, port: broker.port, rack: broker.rack)
         }
         response.clusterAuthorizedOperations = request.includeClusterAuthorizedOperations ? Self.allClusterOperations : Self.operationsNotRequested
         return response

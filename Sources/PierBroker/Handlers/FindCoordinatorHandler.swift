@@ -8,7 +8,8 @@ import PierProtocol
 struct FindCoordinatorHandler {
     let context: BrokerContext
 
-    func response(to request: FindCoordinatorRequest, version: Int16) async throws -> FindCoordinatorResponse {
+    /// `listener`: the one the request came through, whose address the coordinator is given with.
+    func response(to request: FindCoordinatorRequest, version: Int16, listener: String? = nil) async throws -> FindCoordinatorResponse {
         let keys = version >= 4 ? request.coordinatorKeys : [request.key]
         let (brokers, shardLeaders) = try await context.blocking { () throws -> ([Int32: BrokerRegistration], [Int: Int32]) in
             let brokers = try context.cluster.liveBrokers()
@@ -33,7 +34,7 @@ struct FindCoordinatorHandler {
             let coordinator: Int32 = request.keyType == 0
                 ? shardLeaders[context.groups.shards.shard(of: key)] ?? -1
                 : context.nodeID
-            let registration = brokers[coordinator]
+            let address = brokers[coordinator]?.clientAddress(listener: listener)
             guard request.keyType == 0 || request.keyType == 1 else {
                 return FindCoordinatorResponse.Coordinator(key: key, nodeId: -1, host: "", port: -1, errorCode: ErrorCode.invalidRequest.rawValue,
                                                            errorMessage: "unknown coordinator key type \(request.keyType)")
@@ -42,12 +43,13 @@ struct FindCoordinatorHandler {
                 return FindCoordinatorResponse.Coordinator(key: key, nodeId: -1, host: "", port: -1,
                                                            errorCode: ErrorCode.invalidGroupId.rawValue, errorMessage: "empty group id")
             }
-            guard let registration else {
+            guard let address else {
                 return FindCoordinatorResponse.Coordinator(key: key, nodeId: -1, host: "", port: -1,
                                                            errorCode: ErrorCode.coordinatorNotAvailable.rawValue,
-                                                           errorMessage: coordinator < 0 ? "the group's shard has no leader" : "broker \(coordinator) is not registered")
+                                                           errorMessage: coordinator < 0 ? "the group's shard has no leader"
+                                                               : "broker \(coordinator) is not registered on this listener")
             }
-            return FindCoordinatorResponse.Coordinator(key: key, nodeId: coordinator, host: registration.host, port: registration.port,
+            return FindCoordinatorResponse.Coordinator(key: key, nodeId: coordinator, host: address.host, port: address.port,
                                                        errorCode: ErrorCode.noError.rawValue, errorMessage: nil)
         }
         if version >= 4 {

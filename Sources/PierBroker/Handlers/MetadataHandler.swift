@@ -8,15 +8,16 @@ import PierProtocol
 struct MetadataHandler {
     let context: BrokerContext
 
-    func response(to request: MetadataRequest, version: Int16) async throws -> MetadataResponse {
-        try await context.blocking { try respond(to: request, version: version) }
+    /// `listener`: the one the request came through, whose addresses the brokers are given with.
+    func response(to request: MetadataRequest, version: Int16, listener: String? = nil) async throws -> MetadataResponse {
+        try await context.blocking { try respond(to: request, version: version, listener: listener) }
     }
 
-    private func respond(to request: MetadataRequest, version: Int16) throws -> MetadataResponse {
+    private func respond(to request: MetadataRequest, version: Int16, listener: String?) throws -> MetadataResponse {
         var response = MetadataResponse()
         let brokers = try context.cluster.liveBrokers()
-        response.brokers = brokers.sorted { $0.key < $1.key }.map { id, registration in
-            MetadataResponse.MetadataResponseBroker(nodeId: id, host: registration.host, port: registration.port, rack: registration.rack)
+        response.brokers = brokers.clientAddresses(listener: listener).map { broker in
+            MetadataResponse.MetadataResponseBroker(nodeId: broker.id, host: broker.host, port: broker.port, rack: broker.rack)
         }
         response.clusterId = version >= 2 ? context.clusterID : nil
         response.controllerId = try context.cluster.controller() ?? context.nodeID

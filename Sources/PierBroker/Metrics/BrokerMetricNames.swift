@@ -10,6 +10,8 @@ public enum BrokerMetricNames {
 
     // Per API (Kafka's request name, e.g. `Produce`).
     public static let requests = "pier_requests_total"
+    /// Failed SASL authentications (wrong password, unknown user, malformed token), by mechanism.
+    public static let authenticationFailures = "pier_authentication_failures_total"
     public static let requestDuration = "pier_request_duration_seconds"
 
     // Per partition, read from the logs when metrics are collected.

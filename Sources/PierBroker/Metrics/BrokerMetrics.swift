@@ -2,6 +2,7 @@ import Metrics
 import NIOCore
 import PierProtocol
 import PierRecords
+import PierSecurity
 import Synchronization
 
 /// The broker's metrics, recorded through swift-metrics into the factory the broker was started
@@ -17,6 +18,7 @@ public final class BrokerMetrics: Sendable {
     let isrShrinks: Counter
     let isrExpands: Counter
     let groupOffsetsExpired: Counter
+    private let authenticationFailureCounters: [String: Counter]
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -30,6 +32,14 @@ public final class BrokerMetrics: Sendable {
         isrShrinks = Counter(label: BrokerMetricNames.isrShrinks, dimensions: [], factory: factory)
         isrExpands = Counter(label: BrokerMetricNames.isrExpands, dimensions: [], factory: factory)
         groupOffsetsExpired = Counter(label: BrokerMetricNames.groupOffsetsExpired, dimensions: [], factory: factory)
+        authenticationFailureCounters = Dictionary(uniqueKeysWithValues: (SASLMechanism.allCases.map(\.rawValue) + ["none"]).map { mechanism in
+            (mechanism, Counter(label: BrokerMetricNames.authenticationFailures, dimensions: [("mechanism", mechanism)], factory: factory))
+        })
+    }
+
+    /// A SASL authentication failed (`mechanism` nil: before one was chosen).
+    func authenticationFailed(mechanism: String?) {
+        authenticationFailureCounters[mechanism ?? "none"]?.increment()
     }
 
     /// Records nothing: for brokers started without a metrics backend.

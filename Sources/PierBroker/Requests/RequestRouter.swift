@@ -6,8 +6,9 @@ import PierProtocol
 struct RequestRouter: Sendable {
     let context: BrokerContext
 
-    /// `peer` is the client's address in Kafka's form (`/127.0.0.1`), reported for group members.
-    func handle(frame: ByteBuffer, peer: String = "") async -> RequestOutcome {
+    /// `peer` is the client's address in Kafka's form (`/127.0.0.1`), reported for group members;
+    /// `listener` the listener the connection came through, whose addresses clients are told.
+    func handle(frame: ByteBuffer, peer: String = "", listener: String? = nil) async -> RequestOutcome {
         var body = frame
         let header: RequestHeader
         do {
@@ -43,11 +44,11 @@ struct RequestRouter: Sendable {
         } catch {
             return .close(reason: "malformed \(apiKey) v\(version) request: \(error)")
         }
-        let source = RequestSource(clientID: header.clientId ?? "", clientHost: peer)
+        let source = RequestSource(clientID: header.clientId ?? "", clientHost: peer, listener: listener)
         do {
             switch request {
             case .metadata(let request):
-                return encode(try await MetadataHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+                return encode(try await MetadataHandler(context: context).response(to: request, version: version, listener: listener), version: version, header: header, apiKey: apiKey)
             case .produce(let request):
                 let response = await ProduceHandler(context: context).response(to: request, version: version)
                 guard request.acks != 0 else {
@@ -59,7 +60,7 @@ struct RequestRouter: Sendable {
             case .listOffsets(let request):
                 return encode(try await ListOffsetsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .findCoordinator(let request):
-                return encode(try await FindCoordinatorHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+                return encode(try await FindCoordinatorHandler(context: context).response(to: request, version: version, listener: listener), version: version, header: header, apiKey: apiKey)
             case .joinGroup(let request):
                 return encode(await JoinGroupHandler(context: context).response(to: request, version: version, source: source), version: version, header: header, apiKey: apiKey)
             case .syncGroup(let request):
@@ -109,7 +110,7 @@ struct RequestRouter: Sendable {
             case .describeLogDirs(let request):
                 return encode(try await DescribeLogDirsHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
             case .describeCluster(let request):
-                return encode(try await DescribeClusterHandler(context: context).response(to: request, version: version), version: version, header: header, apiKey: apiKey)
+                return encode(try await DescribeClusterHandler(context: context).response(to: request, version: version, listener: listener), version: version, header: header, apiKey: apiKey)
             default:
                 return .close(reason: "\(apiKey) has no handler")
             }
@@ -119,7 +120,7 @@ struct RequestRouter: Sendable {
         }
     }
 
-    private func encode(_ response: some KafkaMessage, version: Int16, header: RequestHeader, apiKey: ApiKey) -> RequestOutcome {
+    func encode(_ response: some KafkaMessage, version: Int16, header: RequestHeader, apiKey: ApiKey) -> RequestOutcome {
         var frame = ByteBuffer()
         do {
             try frame.writeKafkaFrame { buffer throws(KafkaEncodingError) in

@@ -4,6 +4,8 @@ struct RequestSource: Sendable, Equatable {
     var clientID: String
     /// Kafka's form, `/127.0.0.1`.
     var clientHost: String
+    /// The listener the connection came through (nil for in-process callers).
+    var listener: String? = nil
 
     static let unknown = RequestSource(clientID: "", clientHost: "")
 }

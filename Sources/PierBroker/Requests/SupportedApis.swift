@@ -38,6 +38,11 @@ enum SupportedApis {
         .describeTopicPartitions: 0...0,
         // v0-1 lack current_leader_epoch; Kafka 4 dropped them too.
         .offsetForLeaderEpoch: 2...4,
+        // librdkafka looks for v0 to know the broker does SASL handshakes at all, then sends v1 since
+        // SaslAuthenticate is advertised. A v0 handshake is answered, but the bare SASL tokens a
+        // pre-SaslAuthenticate client would send next are not read (the connection is closed).
+        .saslHandshake: 0...1,
+        .saslAuthenticate: 0...2,
     ]
 
     static func supports(_ apiKey: ApiKey, version: Int16) -> Bool {

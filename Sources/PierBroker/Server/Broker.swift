@@ -11,13 +11,16 @@ import Synchronization
 
 /// A running broker: the Kafka listener, its coordination session and registration.
 public final class Broker: Sendable {
-    /// Where the listener actually bound (port 0 in the settings picks a free one).
+    /// Where the first listener actually bound (port 0 in the settings picks a free one).
     public let boundPort: Int
+    /// Each listener in `listeners` order: its name, the host it bound and the port (the chosen one for port 0).
+    public let boundListeners: [(name: String, host: String, port: Int)]
     public let nodeID: Int32
     let context: BrokerContext
     private let inFlight: InFlightRequests
     private let group: MultiThreadedEventLoopGroup
-    private let channel: any Channel
+    /// The listeners' server channels.
+    private let channels: [any Channel]
     private let closeCoordination: @Sendable () -> Void
     private let session: CoordinationSession
     let watcher: MetadataWatcher
@@ -100,36 +103,27 @@ public final class Broker: Sendable {
         registry.lookUpTopicConfigurations { [topics = context.topics] name in (try? topics.view(name))?.configuration }
         let router = RequestRouter(context: context)
         let inFlight = InFlightRequests()
-        let maximumRequestBytes = configuration.maximumRequestBytes
-        let idleTimeout = TimeAmount.milliseconds(configuration.connectionsMaxIdleMilliseconds)
-        let channel: any Channel
+        let bound: [BoundListener]
         do {
-            channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelOption(.maxMessagesPerRead, value: 16)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maximumFrameSize: maximumRequestBytes)))
-                        try channel.pipeline.syncOperations.addHandler(KafkaConnectionHandler(router: router, inFlight: inFlight, logger: logger))
-                    }
-                }
-                .bind(host: configuration.listenerHost, port: configuration.listenerPort)
-                .get()
+            bound = try await bindListeners(configuration: configuration, group: group, router: router, inFlight: inFlight, logger: logger)
         } catch {
             try? await storageThreads.shutdownGracefully()
             try? await group.shutdownGracefully()
             throw error
         }
-        let port = channel.localAddress?.port ?? configuration.listenerPort
+        let port = bound[0].port
 
         // Clients learn brokers' addresses from the registration (Metadata, FindCoordinator,
-        // DescribeCluster): it holds the advertised address, as Kafka's broker registration does.
-        let advertised = configuration.advertisedListener ?? AdvertisedListener(host: configuration.listenerHost, port: port)
+        // DescribeCluster): it holds each listener's advertised address, as Kafka's broker
+        // registration does, and clients are told the addresses of the listener they came through.
+        let endpoints = bound.map { listener in
+            let advertised = listener.listener.advertisedAddress(boundPort: listener.port)
+            return BrokerRegistration.Endpoint(listener: listener.listener.name, securityProtocol: listener.listener.securityProtocol.rawValue,
+                                               host: advertised.host, port: Int32(advertised.port))
+        }
         let registration = BrokerRegistration(
-            host: advertised.host, port: Int32(advertised.port), registeredAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)
+            endpoints: endpoints, interBroker: endpoints[configuration.interBrokerListenerIndex],
+            registeredAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)
         )
         let readiness = Readiness()
         let session = CoordinationSession(store: store, cluster: cluster, nodeID: configuration.nodeID,
@@ -155,7 +149,7 @@ public final class Broker: Sendable {
         do {
             _ = try await context.blocking { try session.open() }
         } catch {
-            try? await channel.close()
+            for listener in bound { try? await listener.channel.close() }
             try? await storageThreads.shutdownGracefully()
             try? await group.shutdownGracefully()
             throw error
@@ -180,23 +174,25 @@ public final class Broker: Sendable {
         let groupDeadlines = group.next().scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in
             groups.expireDeadlines()
         }
-        logger.info("broker started", metadata: ["node": "\(configuration.nodeID)", "listener": "\(configuration.listenerHost):\(port)",
-                                                  "advertised": "\(advertised.host):\(advertised.port)", "coordination": "\(configuration.coordination)",
+        logger.info("broker started", metadata: ["node": "\(configuration.nodeID)",
+                                                  "listeners": "\(bound.map { "\($0.listener.name)://\($0.listener.host):\($0.port)" }.joined(separator: ","))",
+                                                  "advertised": "\(registration.endpoints.joined(separator: ","))", "coordination": "\(configuration.coordination)",
                                                   "data": "\(configuration.dataDirectory)", "cluster": "\(clusterID)"])
         readiness.listenerBound()
-        return Broker(boundPort: port, context: context, inFlight: inFlight, group: group, channel: channel, closeCoordination: coordination.close,
+        return Broker(listeners: bound, context: context, inFlight: inFlight, group: group, closeCoordination: coordination.close,
                       session: session, watcher: watcher, controller: controller, timers: [groupDeadlines], readiness: readiness, logger: logger)
     }
 
-    private init(boundPort: Int, context: BrokerContext, inFlight: InFlightRequests, group: MultiThreadedEventLoopGroup, channel: any Channel,
+    private init(listeners: [BoundListener], context: BrokerContext, inFlight: InFlightRequests, group: MultiThreadedEventLoopGroup,
                  closeCoordination: @escaping @Sendable () -> Void, session: CoordinationSession, watcher: MetadataWatcher, controller: Controller,
                  timers: [RepeatedTask], readiness: Readiness, logger: Logger) {
-        self.boundPort = boundPort
+        self.boundPort = listeners[0].port
+        self.boundListeners = listeners.map { ($0.listener.name, $0.listener.host, $0.port) }
+        self.channels = listeners.map(\.channel)
         self.nodeID = context.nodeID
         self.context = context
         self.inFlight = inFlight
         self.group = group
-        self.channel = channel
         self.closeCoordination = closeCoordination
         self.session = session
         self.watcher = watcher
@@ -206,9 +202,9 @@ public final class Broker: Sendable {
         self.logger = logger
     }
 
-    /// Waits until the listener closes (after `shutdown`).
+    /// Waits until the listeners close (after `shutdown`).
     public func waitUntilClosed() async throws {
-        try await channel.closeFuture.get()
+        for channel in channels { try await channel.closeFuture.get() }
     }
 
     /// Stops accepting, lets requests in flight finish, closes the partition logs and ends the coordination session (removing the
@@ -247,7 +243,7 @@ public final class Broker: Sendable {
         }
         begin("draining requests in flight")
         readiness.stopping()
-        try? await channel.close()
+        for channel in channels { try? await channel.close() }
         inFlight.stopAccepting()
         // What waits on followers or on a rebalance ends now: no follower fetches here any more.
         context.replicas.refuseWaits()

@@ -1,0 +1,1 @@
+DELETE FROM scram_credentials WHERE user_name = :user_name;
