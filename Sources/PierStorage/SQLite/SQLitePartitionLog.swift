@@ -629,11 +629,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
                 if newStart != logStart { try Self.setState(db, "log_start_offset", newStart) }
                 if newHighWatermark != highWatermarkOffset { try Self.setState(db, "high_watermark", newHighWatermark) }
                 if newKeysIndexedUntil != keysIndexedUntil { try Self.setState(db, "keys_indexed_until", newKeysIndexedUntil) }
-                if newEpochs != epochs {
-                    swap(&epochs, &newEpochs)
-                    defer { swap(&epochs, &newEpochs) }
-                    try persistEpochs(db)
-                }
+                try persistEpochs(&newEpochs, db)
             }
             epochs = newEpochs
             logStart = newStart
@@ -649,6 +645,15 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         }
     }
 
+    /// Writes `newEpochs` in the open transaction when it differs from the cache; the cache itself
+    /// keeps its value until the caller has seen the transaction commit.
+    private func persistEpochs(_ newEpochs: inout LeaderEpochCache, _ db: Database) throws(StorageError) {
+        guard newEpochs != epochs else { return }
+        swap(&epochs, &newEpochs)
+        defer { swap(&epochs, &newEpochs) }
+        try persistEpochs(db)
+    }
+
     public func truncateFully(startingAt offset: Int64) throws(StorageError) {
         try locked { db throws(StorageError) in
             var newEpochs = epochs
@@ -656,11 +661,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
             try transaction(db) { () throws(StorageError) in
                 try deleteRows(from: .min, db)
                 for name in ["log_start_offset", "high_watermark", "keys_indexed_until"] { try Self.setState(db, name, offset) }
-                if newEpochs != epochs {
-                    swap(&epochs, &newEpochs)
-                    defer { swap(&epochs, &newEpochs) }
-                    try persistEpochs(db)
-                }
+                try persistEpochs(&newEpochs, db)
             }
             epochs = newEpochs
             logStart = offset
@@ -781,11 +782,7 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
         try transaction(db) { () throws(StorageError) in
             try Self.setState(db, "log_start_offset", newStart)
             if newHighWatermark != highWatermarkOffset { try Self.setState(db, "high_watermark", newHighWatermark) }
-            if newEpochs != epochs {
-                swap(&epochs, &newEpochs)
-                defer { swap(&epochs, &newEpochs) }
-                try persistEpochs(db)
-            }
+            try persistEpochs(&newEpochs, db)
         }
         epochs = newEpochs
         logStart = newStart
