@@ -362,7 +362,13 @@ public final class SegmentPartitionLog: PartitionLog, @unchecked Sendable {
 
     public func truncate(to offset: Int64) throws(StorageError) {
         try locked { () throws(StorageError) in
-            guard offset < logEnd else { return }
+            guard offset < logEnd else {
+                // Nothing to cut, but an epoch that starts at the log end (led here, nothing written)
+                // goes, as in Kafka: kept, the follower would ask about it forever.
+                let end = logEnd
+                try changeEpochs { $0.truncateFromEnd(at: end) }
+                return
+            }
             let now = configuration.clock()
             if offset < logStart || offset < segments[0].baseOffset {
                 // Nothing retained survives: start over at `offset`, as Kafka's truncateFullyAndStartAt.

@@ -26,10 +26,10 @@ struct ListOffsetsHandler {
     }
 
     func response(to request: ListOffsetsRequest, version: Int16) async throws -> ListOffsetsResponse {
-        try await context.blocking { respond(to: request) }
+        try await context.blocking { respond(to: request, version: version) }
     }
 
-    private func respond(to request: ListOffsetsRequest) -> ListOffsetsResponse {
+    private func respond(to request: ListOffsetsRequest, version: Int16) -> ListOffsetsResponse {
         ListOffsetsResponse(topics: request.topics.map { topic in
             let (view, missing) = context.topics.lookUp(topic.name)
             return ListOffsetsResponse.ListOffsetsTopicResponse(name: topic.name, partitions: topic.partitions.map { requested in
@@ -46,7 +46,8 @@ struct ListOffsetsHandler {
                         return ListOffsetsResponse.ListOffsetsPartitionResponse(
                             partitionIndex: requested.partitionIndex, errorCode: ErrorCode.noError.rawValue,
                             timestamp: found.timestamp, offset: found.offset,
-                            leaderEpoch: Self.epoch(of: found, for: query, in: log, leaderEpoch: leaderEpoch)
+                            // The field exists from v4 on; older versions must leave it at its default.
+                            leaderEpoch: version >= 4 ? Self.epoch(of: found, for: query, in: log, leaderEpoch: leaderEpoch) : -1
                         )
                     } catch {
                         context.logger.warning("list offsets failed", metadata: ["topic": "\(topic.name)", "error": "\(error)"])

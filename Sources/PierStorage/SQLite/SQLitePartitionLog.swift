@@ -615,7 +615,16 @@ public final class SQLitePartitionLog: PartitionLog, @unchecked Sendable {
 
     public func truncate(to offset: Int64) throws(StorageError) {
         try locked { db throws(StorageError) in
-            guard offset < logEnd else { return }
+            guard offset < logEnd else {
+                // Nothing to cut, but an epoch that starts at the log end (this broker led it and wrote
+                // nothing) must go, as in Kafka: kept, it makes the follower ask the leader about it again
+                // and again, and the partition never fetches.
+                var newEpochs = epochs
+                guard newEpochs.truncateFromEnd(at: logEnd) else { return }
+                try transaction(db) { () throws(StorageError) in try persistEpochs(&newEpochs, db) }
+                epochs = newEpochs
+                return
+            }
             // A batch cannot be split: the one holding `offset` goes whole, as in Kafka.
             var cut = offset
             if let holding = try batch(containing: offset, db), holding.last >= offset { cut = holding.base }

@@ -545,6 +545,13 @@ struct PartitionLogConformance {
         // Truncation forgets epochs that started in the removed tail.
         try log.truncate(to: 5)
         #expect(try log.endOffset(forLeaderEpoch: 6) == EpochEndOffset(epoch: 1, endOffset: 5))
+        // An epoch that starts at the log end and wrote nothing goes with a truncation to the log end,
+        // which cuts no record (a follower asking about it again would never fetch).
+        try log.assignLeaderEpoch(7, startOffset: 5)
+        #expect(try log.endOffset(forLeaderEpoch: 7) == EpochEndOffset(epoch: 7, endOffset: 5))
+        try log.truncate(to: 5)
+        #expect(try log.endOffset(forLeaderEpoch: 7) == EpochEndOffset(epoch: 1, endOffset: 5))
+        #expect(log.logEndOffset == 5)
     }
 
     func producerStateKeepsLastFiveBatches(_ directory: ConformanceDirectory) throws {
