@@ -107,6 +107,18 @@ public final class BrokerSession {
 
     private static let coordinatorMoving: Set<ErrorCode> = [.coordinatorNotAvailable, .notCoordinator, .coordinatorLoadInProgress]
 
+    /// The controller's reassignments of `topic`, over a connection of its own that gives up after
+    /// two seconds: a describe can do without them, and a controller that is stopped (SIGSTOP, a
+    /// stall) accepts the connection and then answers nothing, which held every describe up for
+    /// the full request timeout.
+    func reassignmentsIfQuick(of topic: String) async throws -> [Int32: (replicas: [Int32], adding: [Int32], removing: [Int32])] {
+        let metadata = try await connection.metadata(topics: [], allowAutoTopicCreation: false)
+        guard let broker = metadata.brokers.first(where: { $0.nodeId == metadata.controllerId }) else { return [:] }
+        let controller = try await KafkaConnection.connect(host: broker.host, port: Int(broker.port), clientID: "pier-cli", requestTimeout: .seconds(2))
+        defer { Task { await controller.close() } }
+        return try await controller.partitionReassignments(of: topic)
+    }
+
     private func connection(host: String, port: Int) async throws -> KafkaConnection {
         let address = "\(host):\(port)"
         if let existing = brokerConnections[address] { return existing }

@@ -79,7 +79,7 @@ public struct TopicAdmin {
     public func describe(_ name: String) async throws -> TopicSummary {
         let (topic, _) = try await session.topic(name)
         // A broker without reassignments (or no controller right now) shows none: the rest still describes.
-        let moving = (try? await session.controller().partitionReassignments(of: name)) ?? [:]
+        let moving = (try? await session.reassignmentsIfQuick(of: name)) ?? [:]
         var partitions: [PartitionSummary] = []
         for partition in topic.partitions.sorted(by: { $0.partitionIndex < $1.partitionIndex }) {
             let leader = try await session.leader(of: name, partition: partition.partitionIndex)
