@@ -81,11 +81,16 @@ public final class BrokerSession {
 
     /// A connection to the active controller, as Metadata names it.
     func controller() async throws -> KafkaConnection {
+        let (host, port) = try await controllerAddress()
+        return try await connection(host: host, port: port)
+    }
+
+    private func controllerAddress() async throws -> (host: String, port: Int) {
         let metadata = try await connection.metadata(topics: [], allowAutoTopicCreation: false)
         guard let broker = metadata.brokers.first(where: { $0.nodeId == metadata.controllerId }) else {
             throw ToolFailure("no active controller (Metadata names \(metadata.controllerId))")
         }
-        return try await connection(host: broker.host, port: Int(broker.port))
+        return (broker.host, Int(broker.port))
     }
 
     /// A connection to the coordinator of `group`, once it coordinates: right after the group
@@ -112,9 +117,8 @@ public final class BrokerSession {
     /// stall) accepts the connection and then answers nothing, which held every describe up for
     /// the full request timeout.
     func reassignmentsIfQuick(of topic: String) async throws -> [Int32: (replicas: [Int32], adding: [Int32], removing: [Int32])] {
-        let metadata = try await connection.metadata(topics: [], allowAutoTopicCreation: false)
-        guard let broker = metadata.brokers.first(where: { $0.nodeId == metadata.controllerId }) else { return [:] }
-        let controller = try await KafkaConnection.connect(host: broker.host, port: Int(broker.port), clientID: "pier-cli", requestTimeout: .seconds(2))
+        let (host, port) = try await controllerAddress()
+        let controller = try await KafkaConnection.connect(host: host, port: port, clientID: "pier-cli", requestTimeout: .seconds(2))
         defer { Task { await controller.close() } }
         return try await controller.partitionReassignments(of: topic)
     }

@@ -24,19 +24,21 @@ struct PartitionStateSync: Sendable {
                 replicas.partitionRemoved(partition)
                 continue
             }
-            guard let (state, version) = try cluster.partitionState(name, index) else { continue }
-            replicas.partitionStateChanged(partition, replicas: assigned, state: state, znodeVersion: version, configuration: configuration)
+            try apply(partition, assigned: assigned, configuration: configuration)
         }
+    }
+
+    private func apply(_ partition: TopicPartition, assigned: [Int32], configuration: TopicConfiguration) throws(ClusterMetadataError) {
+        guard let (state, version) = try cluster.partitionState(partition.topic, partition.partition) else { return }
+        replicas.partitionStateChanged(partition, replicas: assigned, state: state, znodeVersion: version, configuration: configuration)
     }
 
     /// Blocking: one partition's assignment and state.
     func sync(_ partition: TopicPartition) throws(ClusterMetadataError) {
         guard let assignment = try cluster.topic(partition.topic),
-              let assigned = assignment.partitions[String(partition.partition)], assigned.contains(replicas.nodeID),
-              let (state, version) = try cluster.partitionState(partition.topic, partition.partition)
+              let assigned = assignment.partitions[String(partition.partition)], assigned.contains(replicas.nodeID)
         else { return }
-        let configuration = topics.configuration(overrides: try cluster.topicConfig(partition.topic))
-        replicas.partitionStateChanged(partition, replicas: assigned, state: state, znodeVersion: version, configuration: configuration)
+        try apply(partition, assigned: assigned, configuration: topics.configuration(overrides: try cluster.topicConfig(partition.topic)))
     }
 
     /// Blocking: `sync(_:)`, with a failure logged rather than thrown.
